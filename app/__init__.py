@@ -1,0 +1,44 @@
+"""Tanji (碳迹): certified product carbon-footprint lookups. create_app() builds the service."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+
+from app import db, errors
+from app.config import Config
+from app.http import ResponseCache
+from schemas.common import ErrorSchema
+
+
+class TanjiApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Config)
+    app.config.from_prefixed_env("TANJI")
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["DATABASE"]:
+        app.config["DATABASE"] = os.path.join(app.instance_path, "tanji.db")
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    db.ensure_database(app.config["DATABASE"], seed_if_empty=app.config["SEED_ON_FIRST_RUN"])
+    db.init_app(app)
+    errors.init_app(app)
+    app.extensions["tanji_response_cache"] = ResponseCache(app.config["RESPONSE_CACHE_SIZE"])
+
+    from app.routes import certificates, factors, health, products, resolve
+    from app.web import cors
+
+    api = TanjiApi(app)
+    for module in (products, resolve, certificates, factors, health):
+        api.register_blueprint(module.blp)
+    cors.init_app(app)
+    return app

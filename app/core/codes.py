@@ -1,0 +1,199 @@
+"""Scanned text -> canonical identifiers: GTIN-14 (+ batch, serial, expiry) or a certificate number.
+
+biip does the GS1 work (check digits, UPC-E expansion, element strings, Digital Link);
+this module decides what a scanned text *is* and reports errors a person can act on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+import biip
+from biip.gs1_messages import GS1Message
+from biip.gtin import Gtin
+
+from app.core.errors import InvalidCode, NotACode
+
+#: Certificate numbers: an issuer prefix, then hyphen-separated groups, e.g. TJS-PCF-2025-0001.
+CERTIFICATE_NUMBER = re.compile(r"^[A-Z][A-Z0-9]{1,11}(?:-[A-Z0-9]{1,16}){1,6}$")
+#: Path of a Tanji label QR under the public base URL: /c/<certificate number>.
+LABEL_PATH = re.compile(r"^/c/([^/]+)/?$")
+_CHECK_DIGIT = re.compile(r"Expected (\d), got (\d)")
+_MAX_TEXT = 4096
+
+
+@dataclass(frozen=True)
+class ScannedCode:
+    """What a scanned text identifies, in canonical form."""
+
+    kind: str  # "product" (a GTIN) or "certificate"
+    format: str  # gtin-8 | gtin-12 | gtin-13 | gtin-14 | upc-e | gs1-element-string | gs1-digital-link | tanji-label | certificate-number
+    gtin: str | None = None  # always GTIN-14
+    certificate_number: str | None = None
+    batch: str | None = None
+    serial: str | None = None
+    expiry: dt.date | None = None
+    symbology: str | None = None  # AIM symbology identifier when the text carried one, e.g. "]C1"
+
+
+def normalize_gtin(text: str) -> str:
+    """Return the GTIN-14 for 8, 12, 13 or 14 digits (or 6-8 digit UPC-E).
+
+    Raises NotACode if the text is not digits of a GTIN length, InvalidCode on a bad check digit.
+    """
+    digits = text.strip()
+    if not digits.isdigit() or len(digits) not in (6, 7, 8, 12, 13, 14):
+        raise NotACode(
+            f"'{_short(text)}' is not a GTIN: expected 8, 12, 13 or 14 digits.",
+            input=_short(text),
+        )
+    return _parse_gtin_digits(digits, symbology=None).gtin  # type: ignore[return-value]
+
+
+def parse_scanned(text: str, *, public_base_url: str) -> ScannedCode:
+    """Identify any scanned text: GTIN digits, GS1 element strings (with or without AIM
+    symbology identifier, FNC1/GS separated or bracketed), GS1 Digital Link URIs on any
+    domain, a Tanji label URL under ``public_base_url``, or a bare certificate number.
+
+    Raises NotACode when the text is none of these and InvalidCode when it is one of them
+    but invalid (the message says why, e.g. the expected check digit).
+    """
+    if text is None or not text.strip():
+        raise NotACode("The scanned text is empty.", input="")
+    if len(text) > _MAX_TEXT:
+        raise NotACode(f"The scanned text is longer than {_MAX_TEXT} characters.", input=_short(text))
+    raw = text.strip().replace("\u001d", "\x1d")
+
+    symbology = None
+    if raw.startswith("]") and len(raw) >= 3:
+        symbology, raw = raw[:3], raw[3:]
+
+    lowered = raw.lower()
+    if lowered.startswith(("http://", "https://")):
+        return _parse_url(raw, symbology=symbology, public_base_url=public_base_url)
+    if raw.startswith("("):
+        return _parse_bracketed(raw, symbology=symbology)
+    if raw.isdigit() and len(raw) in (6, 7, 8, 12, 13, 14) and symbology not in ("]C1", "]d2", "]Q3", "]e0"):
+        return _parse_gtin_digits(raw, symbology=symbology)
+    if raw[:1].isdigit() and (symbology in ("]C1", "]d2", "]Q3", "]e0") or "\x1d" in raw or raw.isdigit()):
+        return _parse_element_string(raw, symbology=symbology)
+    if CERTIFICATE_NUMBER.match(raw.upper()):
+        return ScannedCode(kind="certificate", format="certificate-number", certificate_number=raw.upper(), symbology=symbology)
+    raise NotACode(
+        f"'{_short(text)}' is not a product code, GS1 Digital Link or Tanji certificate number.",
+        input=_short(text),
+    )
+
+
+def _parse_gtin_digits(digits: str, *, symbology: str | None) -> ScannedCode:
+    result = biip.parse(digits)
+    if result.gtin is None:
+        error = result.gtin_error or result.upc_error or "not a GTIN"
+        raise _invalid(digits, error)
+    if len(digits) in (6, 7) or (len(digits) == 8 and result.upc is not None and digits[0] in "01" and _is_upce(digits)):
+        fmt = "upc-e"
+    else:
+        fmt = f"gtin-{len(digits)}"
+    return ScannedCode(kind="product", format=fmt, gtin=result.gtin.as_gtin_14(), symbology=symbology)
+
+
+def _is_upce(digits: str) -> bool:
+    """An 8-digit string is read as EAN-8 unless its own check digit fails as EAN-8."""
+    try:
+        Gtin.parse(digits)
+        return False
+    except biip.ParseError:
+        return True
+
+
+def _parse_element_string(raw: str, *, symbology: str | None) -> ScannedCode:
+    try:
+        message = GS1Message.parse(raw)
+    except biip.ParseError as error:
+        raise _invalid(raw, str(error)) from None
+    return _from_message(message, fmt="gs1-element-string", raw=raw, symbology=symbology)
+
+
+def _parse_bracketed(raw: str, *, symbology: str | None) -> ScannedCode:
+    try:
+        message = GS1Message.parse_hri(raw)
+    except biip.ParseError as error:
+        if not re.match(r"^\(\d{2,4}\)", raw):
+            raise NotACode(f"'{_short(raw)}' is not a GS1 element string.", input=_short(raw)) from None
+        raise _invalid(raw, str(error)) from None
+    return _from_message(message, fmt="gs1-element-string", raw=raw, symbology=symbology)
+
+
+def _parse_url(raw: str, *, symbology: str | None, public_base_url: str) -> ScannedCode:
+    parts = urlsplit(raw)
+    base = urlsplit(public_base_url.rstrip("/") + "/")
+    path = parts.path
+    if parts.netloc.lower() == base.netloc.lower() and path.startswith(base.path):
+        label = LABEL_PATH.match("/" + path[len(base.path):].lstrip("/"))
+        if label:
+            number = unquote(label.group(1)).upper()
+            if not CERTIFICATE_NUMBER.match(number):
+                raise InvalidCode(
+                    f"The Tanji label URL carries '{_short(number)}', which is not a certificate number.",
+                    input=_short(raw),
+                )
+            return ScannedCode(kind="certificate", format="tanji-label", certificate_number=number, symbology=symbology)
+    result = biip.parse(raw)
+    link = result.gs1_digital_link_uri
+    if link is None:
+        error = result.gs1_digital_link_uri_error or ""
+        if "/01/" in path or "/00/" in path or "/414/" in path:
+            raise _invalid(raw, error)
+        raise NotACode(
+            f"'{_short(raw)}' is a URL, but neither a GS1 Digital Link nor a Tanji label.",
+            input=_short(raw),
+        )
+    try:
+        message = link.as_gs1_message()
+    except biip.ParseError as error:
+        raise _invalid(raw, str(error)) from None
+    return _from_message(message, fmt="gs1-digital-link", raw=raw, symbology=symbology)
+
+
+def _from_message(message: GS1Message, *, fmt: str, raw: str, symbology: str | None) -> ScannedCode:
+    strings = message.element_strings
+    gtin_es = strings.get(ai="01") or strings.get(ai="02")
+    if gtin_es is None:
+        raise NotACode(
+            f"'{_short(raw)}' is a GS1 code without a GTIN (AI 01), so it names no product.",
+            input=_short(raw),
+        )
+    if gtin_es.gtin is None:
+        raise _invalid(raw, gtin_es.gtin_error or "invalid GTIN")
+    batch = strings.get(ai="10")
+    serial = strings.get(ai="21")
+    expiry = strings.get(ai="17")
+    return ScannedCode(
+        kind="product",
+        format=fmt,
+        gtin=gtin_es.gtin.as_gtin_14(),
+        batch=batch.value if batch else None,
+        serial=serial.value if serial else None,
+        expiry=expiry.date if expiry else None,
+        symbology=symbology,
+    )
+
+
+def _invalid(raw: str, error: str) -> InvalidCode:
+    match = _CHECK_DIGIT.search(error)
+    if match:
+        return InvalidCode(
+            f"Wrong check digit in '{_short(raw)}': expected {match.group(1)}, got {match.group(2)}.",
+            input=_short(raw),
+            expected_check_digit=match.group(1),
+            check_digit=match.group(2),
+        )
+    return InvalidCode(f"'{_short(raw)}' is not a valid GS1 code: {error}", input=_short(raw))
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = text.replace("\x1d", "<GS>")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,87 @@
+"""Database access: one sqlite-utils Database per thread and file, exposed per request on g;
+CLI commands to create and seed the database."""
+
+from __future__ import annotations
+
+import fcntl
+import sqlite3
+import threading
+from pathlib import Path
+
+import click
+from flask import Flask, current_app, g
+from sqlite_utils import Database
+
+from app.storage import migrations
+from app.storage.catalog import SqliteCatalogue
+from app.storage.seed import seed
+
+_local = threading.local()
+
+
+def connect(path: str) -> Database:
+    """A new connection in WAL mode with a busy timeout, so readers never block writers."""
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return Database(conn)
+
+
+def get_db() -> Database:
+    """The database for this request.
+
+    Connections are kept per thread and file rather than opened per request: opening one
+    costs more than a whole cached lookup (SQLite re-reads the schema on every connect).
+    """
+    if "db" not in g:
+        path = current_app.config["DATABASE"]
+        pool = getattr(_local, "pool", None)
+        if pool is None:
+            pool = _local.pool = {}
+        if path not in pool:
+            pool[path] = connect(path)
+        g.db = pool[path]
+    return g.db
+
+
+def get_catalogue() -> SqliteCatalogue:
+    if "catalogue" not in g:
+        g.catalogue = SqliteCatalogue(get_db())
+    return g.catalogue
+
+
+def close_thread_connections() -> None:
+    """Close this thread's connections (tests and CLI commands call this)."""
+    for db in getattr(_local, "pool", {}).values():
+        db.conn.close()
+    _local.pool = {}
+
+
+def ensure_database(path: str, *, seed_if_empty: bool) -> None:
+    """Create the schema (and seed the sample catalogue) on first run; safe to call from
+    several processes at once."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    # A lock file serialises migrations between processes (gunicorn workers, CLI).
+    with open(f"{path}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        db = connect(path)
+        try:
+            migrations.apply(db)
+            if seed_if_empty:
+                seed(db)
+        finally:
+            db.conn.close()
+
+
+@click.command("init-db")
+@click.option("--no-seed", is_flag=True, help="Create the schema only.")
+def init_db_command(no_seed: bool) -> None:
+    """Create the database schema and seed the sample catalogue if it is empty."""
+    ensure_database(current_app.config["DATABASE"], seed_if_empty=not no_seed)
+    click.echo(f"Database ready: {current_app.config['DATABASE']}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(init_db_command)

@@ -1,0 +1,25 @@
+"""GET /v1/health: is the service up, and which catalogue release it serves."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.db import get_catalogue
+from schemas.health import HealthSchema
+
+blp = Blueprint("health", __name__, url_prefix="/v1/health", description="Service health")
+
+
+@blp.route("")
+class Health(MethodView):
+    @blp.response(200, HealthSchema)
+    def get(self):
+        """Service status, catalogue release and counts"""
+        return {
+            "status": "ok",
+            "stats": get_catalogue().stats(),
+            "versions": {"sqlite": sqlite3.sqlite_version},
+        }

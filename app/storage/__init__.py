@@ -1,0 +1,1 @@
+"""Storage: sqlite-utils only. Repositories here speak the domain's types."""

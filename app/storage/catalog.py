@@ -1,0 +1,202 @@
+"""The catalogue in SQLite: products, certificates, bodies, factors and releases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from decimal import Decimal
+
+from sqlite_utils import Database
+
+from app.core.factors import Factor, FactorQuery
+from app.core.footprints import (
+    CatalogueStats,
+    Category,
+    Certificate,
+    CertificationBody,
+    Product,
+    Quantity,
+    Text,
+)
+
+_CHUNK = 500  # SQLite's host-parameter limit is far above this; keeps IN (...) lists modest
+
+
+class SqliteCatalogue:
+    """Reads the catalogue; implements the core's Catalogue and FactorStore protocols."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._categories: dict[str, Category] | None = None
+        self._bodies: dict[str, CertificationBody] | None = None
+
+    # -- products and certificates -------------------------------------------------------
+    def products(self, gtins: Iterable[str]) -> dict[str, Product]:
+        """Products by GTIN-14, in one query per 500 GTINs; unknown GTINs are absent."""
+        found: dict[str, Product] = {}
+        for chunk in _chunks(list(dict.fromkeys(gtins))):
+            sql = f"select * from products where gtin in ({','.join('?' * len(chunk))})"
+            for row in self.db.query(sql, chunk):
+                found[row["gtin"]] = self._product(row)
+        return found
+
+    def certificates_for(self, gtins: Iterable[str]) -> dict[str, list[Certificate]]:
+        """Every certificate of each product, in one query per 500 GTINs."""
+        found: dict[str, list[Certificate]] = {}
+        for chunk in _chunks(list(dict.fromkeys(gtins))):
+            sql = f"select * from certificates where gtin in ({','.join('?' * len(chunk))})"
+            for row in self.db.query(sql, chunk):
+                found.setdefault(row["gtin"], []).append(self._certificate(row))
+        return found
+
+    def certificate(self, number: str) -> Certificate | None:
+        rows = list(self.db.query("select * from certificates where number = ?", [number]))
+        return self._certificate(rows[0]) if rows else None
+
+    def category_ids(self) -> set[str]:
+        return set(self._category_map())
+
+    # -- factors -----------------------------------------------------------------------
+    def factors(self, query: FactorQuery) -> list[Factor]:
+        where, params = [], []
+        for column, value in (
+            ("category", query.category),
+            ("region", query.region),
+            ("year", query.year),
+            ("basis", query.basis),
+            ("boundary", query.boundary),
+        ):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        sql = "select * from factors"
+        if where:
+            sql += " where " + " and ".join(where)
+        sql += " order by category, region, year, id"
+        return [factor_from_row(row) for row in self.db.query(sql, params)]
+
+    def factor(self, factor_id: str) -> Factor | None:
+        rows = list(self.db.query("select * from factors where id = ?", [factor_id]))
+        return factor_from_row(rows[0]) if rows else None
+
+    # -- releases ----------------------------------------------------------------------
+    def release_id(self) -> int:
+        """The current catalogue release number (0 before the first release)."""
+        row = self.db.execute("select max(id) from releases").fetchone()
+        return row[0] or 0
+
+    def stats(self) -> CatalogueStats:
+        release = next(iter(self.db.query("select * from releases order by id desc limit 1")), None)
+
+        def count(table: str) -> int:
+            return self.db.execute(f"select count(*) from [{table}]").fetchone()[0]
+
+        return CatalogueStats(
+            release=release["id"] if release else 0,
+            release_created_at=release["created_at"] if release else None,
+            version=release["version"] if release else None,
+            products=count("products"),
+            certificates=count("certificates"),
+            factors=count("factors"),
+            sample=bool(release["sample"]) if release else False,
+        )
+
+    # -- row -> domain -----------------------------------------------------------------
+    def _category_map(self) -> dict[str, Category]:
+        if self._categories is None:
+            self._categories = {
+                r["id"]: Category(r["id"], Text(r["name_zh"], r["name_en"]), bool(r["pilot"]))
+                for r in self.db["categories"].rows
+            }
+        return self._categories
+
+    def _body_map(self) -> dict[str, CertificationBody]:
+        if self._bodies is None:
+            self._bodies = {
+                r["id"]: CertificationBody(r["id"], Text(r["name_zh"], r["name_en"]), bool(r["sample"]))
+                for r in self.db["certification_bodies"].rows
+            }
+        return self._bodies
+
+    def _product(self, row: dict) -> Product:
+        categories = self._category_map()
+        category = categories.get(row["category"]) or Category(row["category"], Text(row["category"], row["category"]), False)
+        net = None
+        if row["net_content_amount"] is not None:
+            net = Quantity(Decimal(row["net_content_amount"]), row["net_content_unit"])
+        return Product(
+            gtin=row["gtin"],
+            name=Text(row["name_zh"], row["name_en"] or ""),
+            brand=row["brand"] or "",
+            category=category,
+            sales_unit=Quantity(Decimal(row["sales_unit_amount"] or "1"), row["sales_unit"] or "item"),
+            net_content=net,
+            sample=bool(row["sample"]),
+        )
+
+    def _certificate(self, row: dict) -> Certificate:
+        body = self._body_map().get(row["body_id"]) or CertificationBody(row["body_id"], Text(row["body_id"], row["body_id"]), False)
+        stages = json.loads(row["stages"]) if row["stages"] else None
+        return Certificate(
+            number=row["number"],
+            gtin=row["gtin"],
+            body=body,
+            standards=tuple(json.loads(row["standards"] or "[]")),
+            pcf=Decimal(row["pcf"]),
+            declared_unit=row["declared_unit"],
+            declared_unit_amount=Decimal(row["declared_unit_amount"] or "1"),
+            pcf_per_sales_unit=_dec(row["pcf_per_sales_unit"]),
+            system_boundary=row["system_boundary"],
+            stages={k: Decimal(v) for k, v in stages.items()} if stages else None,
+            reference_period_start=_date(row["reference_period_start"]),
+            reference_period_end=_date(row["reference_period_end"]),
+            issued_on=_date(row["issued_on"]),
+            valid_until=_date(row["valid_until"]),
+            status=row["status"],
+            status_reason=row["status_reason"],
+            status_changed_on=_date(row["status_changed_on"]) if row["status_changed_on"] else None,
+            verified_by=row["verified_by"],
+            verified_on=_date(row["verified_on"]) if row["verified_on"] else None,
+            characterization=row["characterization"],
+            factor_database=row["factor_database"],
+            factor_database_version=row["factor_database_version"],
+            sample=bool(row["sample"]),
+        )
+
+
+def factor_from_row(row: dict) -> Factor:
+    return Factor(
+        id=row["id"],
+        category=row["category"],
+        name_zh=row["name_zh"],
+        name_en=row["name_en"],
+        value=Decimal(row["value"]),
+        unit=row["unit"],
+        basis=row["basis"],
+        boundary=row["boundary"],
+        region=row["region"],
+        year=row["year"],
+        publisher=row["publisher"],
+        source_title=row["source_title"],
+        source_url=row["source_url"],
+        published_on=row["published_on"],
+        database=row["database"],
+        version=row["version"],
+        uncertainty_pct=_dec(row["uncertainty_pct"]),
+        note=row["note"],
+        sample=bool(row["sample"]),
+    )
+
+
+def _dec(value: str | None) -> Decimal | None:
+    return Decimal(value) if value not in (None, "") else None
+
+
+def _date(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]

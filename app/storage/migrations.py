@@ -1,0 +1,112 @@
+"""The schema, defined once as sqlite-utils migrations, applied in order on startup."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("tanji")
+
+
+@migrations()
+def m001_catalogue(db: Database) -> None:
+    db["categories"].create(
+        {"id": str, "name_zh": str, "name_en": str, "pilot": int}, pk="id", not_null={"name_zh"}
+    )
+    db["certification_bodies"].create(
+        {"id": str, "name_zh": str, "name_en": str, "sample": int}, pk="id", not_null={"name_zh"}
+    )
+    db["products"].create(
+        {
+            "gtin": str,
+            "name_zh": str,
+            "name_en": str,
+            "brand": str,
+            "category": str,
+            "sales_unit_amount": str,  # decimals are TEXT: exact, never floats
+            "sales_unit": str,
+            "net_content_amount": str,
+            "net_content_unit": str,
+            "sample": int,
+        },
+        pk="gtin",
+        not_null={"name_zh", "category"},
+        foreign_keys=[("category", "categories", "id")],
+    )
+    db["certificates"].create(
+        {
+            "number": str,
+            "gtin": str,
+            "body_id": str,
+            "standards": str,  # JSON list
+            "pcf": str,
+            "declared_unit": str,
+            "declared_unit_amount": str,
+            "pcf_per_sales_unit": str,
+            "system_boundary": str,
+            "stages": str,  # JSON object of stage -> decimal string, or NULL
+            "reference_period_start": str,
+            "reference_period_end": str,
+            "issued_on": str,
+            "valid_until": str,
+            "status": str,
+            "status_reason": str,
+            "status_changed_on": str,
+            "verified_by": str,
+            "verified_on": str,
+            "characterization": str,
+            "factor_database": str,
+            "factor_database_version": str,
+            "sample": int,
+        },
+        pk="number",
+        not_null={"gtin", "body_id", "pcf", "declared_unit", "issued_on", "valid_until", "status"},
+        foreign_keys=[("gtin", "products", "gtin"), ("body_id", "certification_bodies", "id")],
+    )
+    db["certificates"].create_index(["gtin"])
+    db["factors"].create(
+        {
+            "id": str,
+            "category": str,
+            "name_zh": str,
+            "name_en": str,
+            "value": str,
+            "unit": str,
+            "basis": str,
+            "boundary": str,
+            "region": str,
+            "year": int,
+            "publisher": str,
+            "source_title": str,
+            "source_url": str,
+            "published_on": str,
+            "database": str,
+            "version": str,
+            "uncertainty_pct": str,
+            "note": str,
+            "sample": int,
+        },
+        pk="id",
+        not_null={"category", "value", "unit", "basis", "boundary", "region", "year"},
+    )
+    db["factors"].create_index(["category", "region", "year"])
+    # A release is one consistent state of the catalogue; lookups key their caches on it.
+    db["releases"].create(
+        {
+            "id": int,
+            "created_at": str,
+            "source": str,
+            "version": str,
+            "products": int,
+            "certificates": int,
+            "factors": int,
+            "content_hash": str,
+            "sample": int,
+        },
+        pk="id",
+    )
+
+
+def apply(db: Database) -> None:
+    """Apply pending migrations."""
+    migrations.apply(db)

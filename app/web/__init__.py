@@ -1,0 +1,1 @@
+"""Browser-facing pieces: CORS for embedding lookups, label pages."""

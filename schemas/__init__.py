@@ -1,0 +1,1 @@
+"""Request and response contracts (marshmallow), one module per route module."""

@@ -1,0 +1,24 @@
+"""Service health and catalogue version."""
+
+from marshmallow import Schema, fields
+
+
+class ReleaseSchema(Schema):
+    number = fields.Integer(attribute="release")
+    created_at = fields.String(attribute="release_created_at", allow_none=True)
+    version = fields.String(allow_none=True)
+    sample = fields.Boolean()
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True, metadata={"example": "ok"})
+    catalogue = fields.Method("get_catalogue")
+    counts = fields.Method("get_counts")
+    versions = fields.Dict()
+
+    def get_catalogue(self, obj):
+        return ReleaseSchema().dump(obj["stats"])
+
+    def get_counts(self, obj):
+        s = obj["stats"]
+        return {"products": s.products, "certificates": s.certificates, "factors": s.factors, **s.extra}

@@ -1,0 +1,78 @@
+"""A product with its certified footprint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields
+
+from schemas.certificates import CertificateBriefSchema, CertificateSchema, ProductBriefSchema
+from schemas.common import current_lang
+
+SAMPLE_NOTICE = (
+    "示例数据：该产品及其证书均为虚构，仅供演示。",
+    "Sample data: this product and its certificates are fictional, for demonstration only.",
+)
+
+
+class FootprintSchema(Schema):
+    """The headline figure a label shows, and where it comes from."""
+
+    certified = fields.Boolean(required=True)
+    status = fields.String(required=True)
+    value = fields.Decimal(as_string=True, required=True, metadata={"description": "kg CO2e per declared unit"})
+    unit = fields.Constant("kg CO2e")
+    declaredUnitOfMeasurement = fields.String(required=True)
+    declaredUnitAmount = fields.Decimal(as_string=True, required=True)
+    per_sales_unit = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "kg CO2e per sales unit"})
+    system_boundary = fields.String()
+    provenance = fields.Dict(metadata={"description": "certificate, body, standards, factor database and version"})
+
+
+class ProductFootprintSchema(ProductBriefSchema):
+    certified = fields.Boolean(required=True, metadata={"description": "True when the current certificate is valid today"})
+    as_of = fields.Date(required=True, metadata={"description": "The date statuses were evaluated for"})
+    footprint = fields.Method("get_footprint", metadata={"description": "Null when the product has no certificate"})
+    certificate = fields.Nested(CertificateSchema, attribute="current", allow_none=True)
+    earlier_certificates = fields.List(fields.Nested(CertificateBriefSchema), attribute="earlier")
+    notice = fields.Method("get_notice")
+    lang = fields.Function(lambda _: current_lang())
+
+    def get_footprint(self, fp: Any) -> dict[str, Any] | None:
+        if fp.current is None:
+            return None
+        c = fp.current.certificate
+        return FootprintSchema().dump(
+            {
+                "certified": fp.current.certified,
+                "status": fp.current.status,
+                "value": c.pcf,
+                "declaredUnitOfMeasurement": c.declared_unit,
+                "declaredUnitAmount": c.declared_unit_amount,
+                "per_sales_unit": c.pcf_per_sales_unit,
+                "system_boundary": c.system_boundary,
+                "provenance": {
+                    "certificate": c.number,
+                    "certification_body": c.body.id,
+                    "standards": list(c.standards),
+                    "characterization_factors": c.characterization,
+                    "emission_factor_database": c.factor_database,
+                    "emission_factor_database_version": c.factor_database_version,
+                    "sample": c.sample,
+                },
+            }
+        )
+
+    def get_notice(self, fp: Any) -> str | None:
+        if not fp.product.sample:
+            return None
+        return SAMPLE_NOTICE[1] if current_lang() == "en" else SAMPLE_NOTICE[0]
+
+    # ProductBriefSchema reads product attributes; a ProductFootprint wraps the product.
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        if attr in ("gtin", "name", "brand", "sales_unit", "net_content", "sample"):
+            return getattr(obj.product, attr)
+        return super().get_attribute(obj, attr, default)
+
+    def get_category(self, fp: Any) -> dict[str, Any]:
+        return super().get_category(fp.product)
