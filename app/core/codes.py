@@ -113,6 +113,9 @@ def _parse_element_string(raw: str, *, symbology: str | None) -> ScannedCode:
     try:
         message = GS1Message.parse(raw)
     except biip.ParseError as error:
+        if symbology is None and "\x1d" not in raw:
+            # Plain digits that are neither a GTIN nor element strings: not a code at all.
+            raise NotACode(f"'{_short(raw)}' is not a GTIN or GS1 element string.", input=_short(raw)) from None
         raise _invalid(raw, str(error)) from None
     return _from_message(message, fmt="gs1-element-string", raw=raw, symbology=symbology)
 
@@ -129,6 +132,8 @@ def _parse_bracketed(raw: str, *, symbology: str | None) -> ScannedCode:
 
 def _parse_url(raw: str, *, symbology: str | None, public_base_url: str) -> ScannedCode:
     parts = urlsplit(raw)
+    # Scheme and host are case-insensitive; GS1 parsers expect them in lower case.
+    raw = parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()).geturl()
     base = urlsplit(public_base_url.rstrip("/") + "/")
     path = parts.path
     if parts.netloc.lower() == base.netloc.lower() and path.startswith(base.path):

@@ -1,0 +1,43 @@
+# Tanji: `make run` serves the API, `make test` runs every test. Both set up what they need.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= $(or $(TANJI_HOST),127.0.0.1)
+PORT   ?= $(or $(TANJI_PORT),8000)
+WORKERS ?= $(or $(TANJI_WORKERS),2)
+
+.PHONY: run test setup system-deps openapi lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+system-deps:
+	@scripts/system-deps.sh
+
+setup: system-deps $(VENV)/.installed
+
+run: setup
+	$(BIN)/flask --app app init-db
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - 'app:create_app()'
+
+test: setup
+	$(BIN)/python -m pytest
+
+openapi: setup
+	$(BIN)/flask --app app openapi write --format=yaml openapi.yaml
+
+lint: setup
+	$(BIN)/ruff check app schemas tests bench
+	$(BIN)/ruff format --check app schemas tests bench
+
+bench: setup
+	@scripts/system-deps.sh wrk
+	$(BIN)/python bench/lookup.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

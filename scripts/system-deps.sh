@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Make sure the system libraries Tanji loads are present: libzbar0 (pyzbar's decoder).
+# Installs them with apt when missing and we are root; otherwise says what to install.
+set -euo pipefail
+
+missing=()
+ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0' || missing+=(libzbar0)
+for tool in "$@"; do            # optional extra Debian packages, e.g. wrk for benchmarks
+  dpkg -s "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  echo "Installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  echo "Missing system packages: ${missing[*]}" >&2
+  echo "Install them, e.g.: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi

@@ -1,0 +1,53 @@
+"""Shared fixtures: an app on a temporary database seeded from fixtures/, with "today" pinned."""
+
+from __future__ import annotations
+
+import ctypes.util
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.db import close_thread_connections
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Every test sees the same "today", so certificate validity never depends on the real date.
+TODAY = dt.date(2026, 6, 15)
+
+
+def pytest_report_header(config):
+    return [f"sqlite {sqlite3.sqlite_version}, zbar {ctypes.util.find_library('zbar') or 'not found'}"]
+
+
+@pytest.fixture(scope="session")
+def catalogue_data() -> dict:
+    return json.loads((ROOT / "fixtures" / "catalogue.json").read_text())
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "tanji.db"), "TODAY": TODAY.isoformat()})
+    yield app
+    close_thread_connections()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    from app.db import connect
+
+    database = connect(app.config["DATABASE"])
+    yield database
+    database.conn.close()

@@ -1,0 +1,175 @@
+"""Scanned text -> canonical identifiers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.core.codes import normalize_gtin, parse_scanned
+from app.core.errors import InvalidCode, NotACode
+from tests.helpers import gtin_check_digit
+
+BASE = "https://tanji.example"
+GS = "\x1d"
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt", "gtin", "extra"),
+    [
+        ("9506000134352", "gtin-13", "09506000134352", {}),
+        ("09506000134352", "gtin-14", "09506000134352", {}),
+        ("12345670", "gtin-8", "00000012345670", {}),
+        ("036000291452", "gtin-12", "00036000291452", {}),
+        ("0425261", "upc-e", "00042100005264", {}),
+        ("04252614", "upc-e", "00042100005264", {}),
+        ("  9506000134352\n", "gtin-13", "09506000134352", {}),
+        ("]E09506000134352", "gtin-13", "09506000134352", {"symbology": "]E0"}),
+        ("]E412345670", "gtin-8", "00000012345670", {"symbology": "]E4"}),
+        ("0109506000134352", "gs1-element-string", "09506000134352", {}),
+        (
+            "]C10109506000134352" + "10ABC123" + GS + "17261231",
+            "gs1-element-string",
+            "09506000134352",
+            {"batch": "ABC123", "expiry": dt.date(2026, 12, 31), "symbology": "]C1"},
+        ),
+        (
+            "]d2010950600013435221SN42" + GS + "10L7",
+            "gs1-element-string",
+            "09506000134352",
+            {"serial": "SN42", "batch": "L7", "symbology": "]d2"},
+        ),
+        (
+            "]Q3010950600013435210B1",
+            "gs1-element-string",
+            "09506000134352",
+            {"batch": "B1", "symbology": "]Q3"},
+        ),
+        (
+            "(01)09506000134352(10)ABC(17)261231",
+            "gs1-element-string",
+            "09506000134352",
+            {"batch": "ABC", "expiry": dt.date(2026, 12, 31)},
+        ),
+        (
+            "https://id.gs1.org/01/09506000134352/10/ABC?17=261231",
+            "gs1-digital-link",
+            "09506000134352",
+            {"batch": "ABC", "expiry": dt.date(2026, 12, 31)},
+        ),
+        ("https://shop.example.cn/01/9506000134352", "gs1-digital-link", "09506000134352", {}),
+        ("HTTPS://EXAMPLE.COM/01/09506000134352/21/XYZ", "gs1-digital-link", "09506000134352", {"serial": "XYZ"}),
+        (
+            "]Q3https://id.gs1.org/01/09506000134352",
+            "gs1-digital-link",
+            "09506000134352",
+            {"symbology": "]Q3"},
+        ),
+    ],
+)
+def test_product_codes(text, fmt, gtin, extra):
+    code = parse_scanned(text, public_base_url=BASE)
+    assert (code.kind, code.format, code.gtin) == ("product", fmt, gtin)
+    for key, value in extra.items():
+        assert getattr(code, key) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt", "number"),
+    [
+        ("https://tanji.example/c/TJS-PCF-2025-0001", "tanji-label", "TJS-PCF-2025-0001"),
+        ("https://TANJI.example/c/tjs-pcf-2025-0001/", "tanji-label", "TJS-PCF-2025-0001"),
+        ("TJS-PCF-2025-0001", "certificate-number", "TJS-PCF-2025-0001"),
+        ("demo-pcf-2024-0007", "certificate-number", "DEMO-PCF-2024-0007"),
+    ],
+)
+def test_certificate_codes(text, fmt, number):
+    code = parse_scanned(text, public_base_url=BASE)
+    assert (code.kind, code.format, code.certificate_number, code.gtin) == ("certificate", fmt, number, None)
+
+
+def test_label_under_a_base_path():
+    code = parse_scanned("https://example.org/tanji/c/TJS-PCF-2025-0001", public_base_url="https://example.org/tanji")
+    assert code.certificate_number == "TJS-PCF-2025-0001"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "got"),
+    [
+        ("9506000134353", "2", "3"),
+        ("09506000134350", "2", "0"),
+        ("12345678", "0", "8"),
+        ("036000291453", "2", "3"),
+        ("]E09506000134351", "2", "1"),
+        ("0109506000134353", "2", "3"),
+        ("(01)09506000134359(10)A", "2", "9"),
+        ("https://id.gs1.org/01/09506000134354", "2", "4"),
+    ],
+)
+def test_wrong_check_digit_names_the_expected_digit(text, expected, got):
+    with pytest.raises(InvalidCode) as info:
+        parse_scanned(text, public_base_url=BASE)
+    assert info.value.details["expected_check_digit"] == expected
+    assert info.value.details["check_digit"] == got
+    assert f"expected {expected}" in info.value.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "hello",
+        "123",
+        "12345678901",  # 11 digits: no GTIN has that length
+        "https://example.com/products/42",
+        "https://tanji.example/about",
+        "(foo)bar",
+        "(00)006141411234567890",  # an SSCC: a logistic unit, not a product
+        "这不是条码",
+        "x" * 5000,
+    ],
+)
+def test_not_a_code(text):
+    with pytest.raises(NotACode):
+        parse_scanned(text, public_base_url=BASE)
+
+
+def test_label_url_with_garbage_number_is_invalid():
+    with pytest.raises(InvalidCode):
+        parse_scanned("https://tanji.example/c/<script>", public_base_url=BASE)
+
+
+def test_normalize_gtin():
+    assert normalize_gtin("9506000134352") == "09506000134352"
+    with pytest.raises(InvalidCode):
+        normalize_gtin("9506000134353")
+    with pytest.raises(NotACode):
+        normalize_gtin("95060001343")
+
+
+@given(st.text(alphabet="0123456789", min_size=12, max_size=12))
+def test_any_gtin13_with_its_check_digit_resolves_and_any_other_digit_does_not(payload):
+    good = payload + gtin_check_digit(payload)
+    assert parse_scanned(good, public_base_url=BASE).gtin == "0" + good
+    wrong = str((int(good[-1]) + 1) % 10)
+    with pytest.raises(InvalidCode) as info:
+        parse_scanned(payload + wrong, public_base_url=BASE)
+    assert info.value.details["expected_check_digit"] == good[-1]
+
+
+@given(st.text(alphabet="0123456789", min_size=13, max_size=13))
+def test_gtin14_round_trips_through_every_form(payload):
+    gtin = payload + gtin_check_digit(payload)
+    forms = [gtin, "01" + gtin, f"(01){gtin}", f"https://id.gs1.org/01/{gtin}", "]C101" + gtin]
+    assert {parse_scanned(f, public_base_url=BASE).gtin for f in forms} == {gtin}
+
+
+@given(st.text(max_size=200))
+def test_arbitrary_text_never_crashes(text):
+    try:
+        parse_scanned(text, public_base_url=BASE)
+    except (NotACode, InvalidCode):
+        pass

@@ -1,0 +1,38 @@
+"""Assertions shared by the API tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def assert_error(response, status: int, reason: str | None = None) -> dict:
+    """Every error has the one shape {code, status, message?, errors?}, as JSON."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["code"] == status
+    assert isinstance(body["status"], str) and body["status"]
+    assert set(body) <= {"code", "status", "message", "errors"}
+    if reason is not None:
+        assert body["errors"]["reason"] == reason, body
+    return body
+
+
+def gtin_check_digit(payload: str) -> str:
+    """GS1 mod-10 check digit of the digits before it (test oracle, independent of biip)."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(payload)))
+    return str((10 - total % 10) % 10)
+
+
+def certificates_by_status(data: dict, today: dt.date) -> dict[str, list[dict]]:
+    """Fixture certificates grouped by the status they have on ``today``."""
+    groups: dict[str, list[dict]] = {}
+    for c in data["certificates"]:
+        if c["status"] in ("suspended", "revoked"):
+            status = c["status"]
+        elif dt.date.fromisoformat(c["valid_until"]) < today:
+            status = "expired"
+        else:
+            status = "valid"
+        groups.setdefault(status, []).append(c)
+    return groups
