@@ -32,7 +32,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.ensure_database(app.config["DATABASE"], seed_if_empty=app.config["SEED_ON_FIRST_RUN"])
     db.init_app(app)
     errors.init_app(app)
-    app.extensions["tanji_response_cache"] = ResponseCache(app.config["RESPONSE_CACHE_SIZE"])
+    app.extensions["tanji_response_cache"] = ResponseCache(
+        app.config["RESPONSE_CACHE_SIZE"], app.config["CACHE_MAX_AGE"]
+    )
 
     from app.routes import certificates, factors, health, products, resolve
     from app.web import cors

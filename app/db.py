@@ -29,33 +29,38 @@ def connect(path: str) -> Database:
     return Database(conn)
 
 
-def get_db() -> Database:
-    """The database for this request.
+def _thread_catalogue() -> SqliteCatalogue:
+    """This thread's catalogue on the configured database file.
 
     Connections are kept per thread and file rather than opened per request: opening one
     costs more than a whole cached lookup (SQLite re-reads the schema on every connect).
     """
+    path = current_app.config["DATABASE"]
+    pool = getattr(_local, "pool", None)
+    if pool is None:
+        pool = _local.pool = {}
+    catalogue = pool.get(path)
+    if catalogue is None:
+        catalogue = pool[path] = SqliteCatalogue(connect(path))
+    return catalogue
+
+
+def get_db() -> Database:
+    """The database for this request."""
     if "db" not in g:
-        path = current_app.config["DATABASE"]
-        pool = getattr(_local, "pool", None)
-        if pool is None:
-            pool = _local.pool = {}
-        if path not in pool:
-            pool[path] = connect(path)
-        g.db = pool[path]
+        g.db = _thread_catalogue().db
     return g.db
 
 
 def get_catalogue() -> SqliteCatalogue:
-    if "catalogue" not in g:
-        g.catalogue = SqliteCatalogue(get_db())
-    return g.catalogue
+    """The catalogue for this request (reads only)."""
+    return _thread_catalogue()
 
 
 def close_thread_connections() -> None:
     """Close this thread's connections (tests and CLI commands call this)."""
-    for db in getattr(_local, "pool", {}).values():
-        db.conn.close()
+    for catalogue in getattr(_local, "pool", {}).values():
+        catalogue.db.conn.close()
     _local.pool = {}
 
 

@@ -1,5 +1,9 @@
 """HTTP caching for lookups: ETags, Cache-Control, 304s, and a per-worker response cache
-keyed on the catalogue release, so a repeated lookup costs one tiny query."""
+keyed on the catalogue release, so a repeated lookup costs one tiny query.
+
+This is the hot path of every label lookup; bench/lookup.py measures it against a bare
+Flask endpoint, which is why headers are prepared once per cached body.
+"""
 
 from __future__ import annotations
 
@@ -8,52 +12,67 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, current_app, request
 
+#: CORS for public lookups: retailers embed them from their own origins.
+CORS_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Expose-Headers", "ETag, Retry-After"),
+)
+
+
+@dataclass(frozen=True)
+class CachedBody:
+    body: bytes
+    etag: str  # unquoted
+    headers: tuple[tuple[str, str], ...]  # ready to send, for 200 and 304 alike
+
 
 class ResponseCache:
-    """A small thread-safe LRU of rendered JSON bodies and their ETags."""
+    """A small thread-safe LRU of rendered JSON bodies with their ETag and headers."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, max_age: int) -> None:
         self.size = size
-        self._items: OrderedDict[Hashable, tuple[bytes, str]] = OrderedDict()
+        self.max_age = max_age
+        self._items: OrderedDict[Hashable, CachedBody] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_or_render(self, key: Hashable, render: Callable[[], Any]) -> tuple[bytes, str]:
+    def get_or_render(self, key: Hashable, render: Callable[[], Any]) -> CachedBody:
         with self._lock:
             hit = self._items.get(key)
             if hit is not None:
                 self._items.move_to_end(key)
                 return hit
-        body = json.dumps(render(), ensure_ascii=False, separators=(",", ":")).encode()
-        etag = hashlib.blake2b(body, digest_size=12).hexdigest()
+        entry = self.prepare(render())
         with self._lock:
-            self._items[key] = (body, etag)
+            self._items[key] = entry
             if len(self._items) > self.size:
                 self._items.popitem(last=False)
-        return body, etag
+        return entry
+
+    def prepare(self, data: Any) -> CachedBody:
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        etag = hashlib.blake2b(body, digest_size=12).hexdigest()
+        headers = (
+            ("ETag", f'"{etag}"'),
+            ("Cache-Control", f"public, max-age={self.max_age}"),
+            ("Vary", "Accept-Language"),
+            *CORS_HEADERS,
+        )
+        return CachedBody(body, etag, headers)
 
 
-def cached_json(body: bytes, etag: str, *, vary: str = "Accept-Language") -> Response:
-    """A JSON response with ETag and Cache-Control; 304 when If-None-Match matches.
-
-    ``etag`` is the unquoted tag; If-None-Match uses weak comparison (RFC 9110).
-    """
-    max_age = current_app.config["CACHE_MAX_AGE"]
-    headers = {
-        "ETag": f'"{etag}"',
-        "Cache-Control": f"public, max-age={max_age}",
-        "Vary": vary,
-    }
-    if request.if_none_match.contains_weak(etag):
-        return Response(status=304, headers=headers)
-    return Response(body, status=200, headers=headers, mimetype="application/json")
+def respond(entry: CachedBody) -> Response:
+    """200 with the body, or 304 when If-None-Match matches (weak comparison, RFC 9110)."""
+    if "HTTP_IF_NONE_MATCH" in request.environ and request.if_none_match.contains_weak(entry.etag):
+        return Response(status=304, headers=entry.headers)
+    return Response(entry.body, status=200, headers=entry.headers, content_type="application/json")
 
 
 def json_lookup(key: Hashable, render: Callable[[], Any]) -> Response:
     """Serve a cacheable lookup from the per-worker cache, rendering it on a miss."""
     cache: ResponseCache = current_app.extensions["tanji_response_cache"]
-    body, etag = cache.get_or_render(key, render)
-    return cached_json(body, etag)
+    return respond(cache.get_or_render(key, render))

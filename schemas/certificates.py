@@ -16,9 +16,18 @@ STATUS_LABELS = {
     "not_yet_valid": ("尚未生效", "Not yet valid"),
 }
 NOT_CERTIFIED = {
-    "expired": ("证书已于 {date} 过期，该碳足迹目前未经认证。", "The certificate expired on {date}: this footprint is not currently certified."),
-    "suspended": ("证书已暂停，该碳足迹目前未经认证。", "The certificate is suspended: this footprint is not currently certified."),
-    "revoked": ("证书已撤销，该碳足迹未经认证。", "The certificate was revoked: this footprint is not certified."),
+    "expired": (
+        "证书已于 {date} 过期，该碳足迹目前未经认证。",
+        "The certificate expired on {date}: this footprint is not currently certified.",
+    ),
+    "suspended": (
+        "证书已暂停，该碳足迹目前未经认证。",
+        "The certificate is suspended: this footprint is not currently certified.",
+    ),
+    "revoked": (
+        "证书已撤销，该碳足迹未经认证。",
+        "The certificate was revoked: this footprint is not certified.",
+    ),
     "not_yet_valid": ("证书尚未生效。", "The certificate is not yet valid."),
 }
 
@@ -35,23 +44,36 @@ class QuantitySchema(Schema):
 class BodySchema(Schema):
     id = fields.String(required=True)
     name = Localized(required=True)
-    sample = fields.Boolean(required=True, metadata={"description": "True for a fictional sample body"})
+    sample = fields.Boolean(
+        required=True, metadata={"description": "True for a fictional sample body"}
+    )
 
 
 class PcfSchema(Schema):
     """PCF per declared unit, named after the PACT v3 data model."""
 
-    value = fields.Decimal(as_string=True, attribute="pcf", required=True, metadata={"example": "12.345"})
+    value = fields.Decimal(
+        as_string=True, attribute="pcf", required=True, metadata={"example": "12.345"}
+    )
     unit = fields.Constant("kg CO2e", metadata={"description": "Always kg CO2e"})
     declaredUnitOfMeasurement = fields.String(attribute="declared_unit", required=True)
-    declaredUnitAmount = fields.Decimal(as_string=True, attribute="declared_unit_amount", required=True)
+    declaredUnitAmount = fields.Decimal(
+        as_string=True, attribute="declared_unit_amount", required=True
+    )
 
 
 class StatusMixin(Schema):
-    status = fields.String(required=True, metadata={"description": "valid | expired | suspended | revoked | not_yet_valid"})
+    status = fields.String(
+        required=True,
+        metadata={"description": "valid | expired | suspended | revoked | not_yet_valid"},
+    )
     status_label = fields.Method("get_status_label")
-    certified = fields.Boolean(required=True, metadata={"description": "True only when status is valid today"})
-    notice = fields.Method("get_notice", metadata={"description": "Why the footprint is not currently certified"})
+    certified = fields.Boolean(
+        required=True, metadata={"description": "True only when status is valid today"}
+    )
+    notice = fields.Method(
+        "get_notice", metadata={"description": "Why the footprint is not currently certified"}
+    )
 
     def get_status_label(self, view: Any) -> str:
         return _pick(STATUS_LABELS[view.status])
@@ -60,7 +82,9 @@ class StatusMixin(Schema):
         if view.certified:
             return None
         zh, en = NOT_CERTIFIED[view.status]
-        return (en if current_lang() == "en" else zh).format(date=view.certificate.valid_until.isoformat())
+        return (en if current_lang() == "en" else zh).format(
+            date=view.certificate.valid_until.isoformat()
+        )
 
 
 class CertificateBriefSchema(StatusMixin):
@@ -68,7 +92,9 @@ class CertificateBriefSchema(StatusMixin):
     issued_on = fields.Date(attribute="certificate.issued_on")
     valid_until = fields.Date(attribute="certificate.valid_until")
     pcf = fields.Nested(PcfSchema, attribute="certificate")
-    pcf_per_sales_unit = fields.Decimal(as_string=True, attribute="certificate.pcf_per_sales_unit", allow_none=True)
+    pcf_per_sales_unit = fields.Decimal(
+        as_string=True, attribute="certificate.pcf_per_sales_unit", allow_none=True
+    )
     system_boundary = fields.String(attribute="certificate.system_boundary")
 
 
@@ -78,15 +104,30 @@ class CertificateSchema(CertificateBriefSchema):
     gtin = fields.String(attribute="certificate.gtin")
     certification_body = fields.Nested(BodySchema, attribute="certificate.body")
     standards = fields.List(fields.String(), attribute="certificate.standards")
-    stages = fields.Method("get_stages", metadata={"description": "Life-cycle stage -> kg CO2e per declared unit (decimal strings), when given"})
+    stages = fields.Method(
+        "get_stages",
+        metadata={
+            "description": "Life-cycle stage -> kg CO2e per declared unit (decimal strings), when given"
+        },
+    )
     reference_period = fields.Method("get_reference_period")
-    stored_status = fields.String(attribute="certificate.status", metadata={"description": "Status as recorded by the body; 'expired' is derived from valid_until"})
+    stored_status = fields.String(
+        attribute="certificate.status",
+        metadata={
+            "description": "Status as recorded by the body; 'expired' is derived from valid_until"
+        },
+    )
     status_reason = fields.String(attribute="certificate.status_reason", allow_none=True)
     status_changed_on = fields.Date(attribute="certificate.status_changed_on", allow_none=True)
     verification = fields.Method("get_verification")
-    characterization_factors = fields.String(attribute="certificate.characterization", metadata={"description": "IPCC GWP100 set: AR5 or AR6"})
+    characterization_factors = fields.String(
+        attribute="certificate.characterization",
+        metadata={"description": "IPCC GWP100 set: AR5 or AR6"},
+    )
     emission_factor_database = fields.Method("get_factor_database")
-    sample = fields.Boolean(attribute="certificate.sample", metadata={"description": "True for fictional sample data"})
+    sample = fields.Boolean(
+        attribute="certificate.sample", metadata={"description": "True for fictional sample data"}
+    )
 
     def get_stages(self, view: Any) -> dict[str, str] | None:
         stages = view.certificate.stages
@@ -94,11 +135,17 @@ class CertificateSchema(CertificateBriefSchema):
 
     def get_reference_period(self, view: Any) -> dict[str, str]:
         c = view.certificate
-        return {"start": c.reference_period_start.isoformat(), "end": c.reference_period_end.isoformat()}
+        return {
+            "start": c.reference_period_start.isoformat(),
+            "end": c.reference_period_end.isoformat(),
+        }
 
     def get_verification(self, view: Any) -> dict[str, Any]:
         c = view.certificate
-        return {"verified_by": c.verified_by, "verified_on": c.verified_on.isoformat() if c.verified_on else None}
+        return {
+            "verified_by": c.verified_by,
+            "verified_on": c.verified_on.isoformat() if c.verified_on else None,
+        }
 
     def get_factor_database(self, view: Any) -> dict[str, Any]:
         c = view.certificate
@@ -117,7 +164,11 @@ class ProductBriefSchema(Schema):
 
     def get_category(self, product: Any) -> dict[str, Any]:
         c = product.category
-        return {"id": c.id, "name": c.name.get("en" if current_lang() == "en" else "zh"), "pilot": c.pilot}
+        return {
+            "id": c.id,
+            "name": c.name.get("en" if current_lang() == "en" else "zh"),
+            "pilot": c.pilot,
+        }
 
 
 class CertificateWithProductSchema(CertificateSchema):

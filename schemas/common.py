@@ -45,8 +45,12 @@ class Translations(fields.Field):
 class ErrorSchema(Schema):
     """The one error body Tanji returns for every 4xx and 5xx."""
 
-    code = fields.Integer(required=True, metadata={"description": "HTTP status code", "example": 404})
-    status = fields.String(required=True, metadata={"description": "HTTP status name", "example": "Not Found"})
+    code = fields.Integer(
+        required=True, metadata={"description": "HTTP status code", "example": 404}
+    )
+    status = fields.String(
+        required=True, metadata={"description": "HTTP status name", "example": "Not Found"}
+    )
     message = fields.String(metadata={"description": "What went wrong, for a person"})
     errors = fields.Dict(
         metadata={
@@ -57,6 +61,17 @@ class ErrorSchema(Schema):
             )
         }
     )
+
+
+#: The ``lang`` query parameter, documented on lookups that read it without a schema
+#: (parsing a schema per request costs more than a cached lookup).
+LANG_PARAMETER = {
+    "in": "query",
+    "name": "lang",
+    "required": False,
+    "schema": {"type": "string", "enum": ["zh-CN", "zh", "en"]},
+    "description": "Response language; overrides Accept-Language. Default zh-CN.",
+}
 
 
 class LangQuery(Schema):

@@ -25,7 +25,9 @@ class FactorSchema(Schema):
     value = fields.Decimal(as_string=True, required=True)
     unit = fields.String(required=True, metadata={"example": "kg CO2e/kWh"})
     basis = fields.String(required=True, metadata={"description": "CO2 or CO2e"})
-    boundary = fields.String(required=True, metadata={"description": "life-cycle | combustion | grid-average"})
+    boundary = fields.String(
+        required=True, metadata={"description": "life-cycle | combustion | grid-average"}
+    )
     region = fields.String(required=True)
     year = fields.Integer(required=True)
     publisher = fields.String()

@@ -21,4 +21,9 @@ class HealthSchema(Schema):
 
     def get_counts(self, obj):
         s = obj["stats"]
-        return {"products": s.products, "certificates": s.certificates, "factors": s.factors, **s.extra}
+        return {
+            "products": s.products,
+            "certificates": s.certificates,
+            "factors": s.factors,
+            **s.extra,
+        }

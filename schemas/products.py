@@ -20,19 +20,31 @@ class FootprintSchema(Schema):
 
     certified = fields.Boolean(required=True)
     status = fields.String(required=True)
-    value = fields.Decimal(as_string=True, required=True, metadata={"description": "kg CO2e per declared unit"})
+    value = fields.Decimal(
+        as_string=True, required=True, metadata={"description": "kg CO2e per declared unit"}
+    )
     unit = fields.Constant("kg CO2e")
     declaredUnitOfMeasurement = fields.String(required=True)
     declaredUnitAmount = fields.Decimal(as_string=True, required=True)
-    per_sales_unit = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "kg CO2e per sales unit"})
+    per_sales_unit = fields.Decimal(
+        as_string=True, allow_none=True, metadata={"description": "kg CO2e per sales unit"}
+    )
     system_boundary = fields.String()
-    provenance = fields.Dict(metadata={"description": "certificate, body, standards, factor database and version"})
+    provenance = fields.Dict(
+        metadata={"description": "certificate, body, standards, factor database and version"}
+    )
 
 
 class ProductFootprintSchema(ProductBriefSchema):
-    certified = fields.Boolean(required=True, metadata={"description": "True when the current certificate is valid today"})
-    as_of = fields.Date(required=True, metadata={"description": "The date statuses were evaluated for"})
-    footprint = fields.Method("get_footprint", metadata={"description": "Null when the product has no certificate"})
+    certified = fields.Boolean(
+        required=True, metadata={"description": "True when the current certificate is valid today"}
+    )
+    as_of = fields.Date(
+        required=True, metadata={"description": "The date statuses were evaluated for"}
+    )
+    footprint = fields.Method(
+        "get_footprint", metadata={"description": "Null when the product has no certificate"}
+    )
     certificate = fields.Nested(CertificateSchema, attribute="current", allow_none=True)
     earlier_certificates = fields.List(fields.Nested(CertificateBriefSchema), attribute="earlier")
     notice = fields.Method("get_notice")

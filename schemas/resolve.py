@@ -32,13 +32,19 @@ class ResolveBatchRequest(Schema):
 
 class CodeSchema(Schema):
     kind = fields.String(metadata={"description": "product | certificate"})
-    format = fields.String(metadata={"description": "gtin-8 | gtin-12 | gtin-13 | gtin-14 | upc-e | gs1-element-string | gs1-digital-link | tanji-label | certificate-number"})
+    format = fields.String(
+        metadata={
+            "description": "gtin-8 | gtin-12 | gtin-13 | gtin-14 | upc-e | gs1-element-string | gs1-digital-link | tanji-label | certificate-number"
+        }
+    )
     gtin = fields.String(allow_none=True)
     certificate_number = fields.String(allow_none=True)
     batch = fields.String(allow_none=True)
     serial = fields.String(allow_none=True)
     expiry = fields.Date(allow_none=True)
-    symbology = fields.String(allow_none=True, metadata={"description": "AIM symbology identifier, e.g. ]C1"})
+    symbology = fields.String(
+        allow_none=True, metadata={"description": "AIM symbology identifier, e.g. ]C1"}
+    )
 
 
 class ResolutionSchema(Schema):
@@ -48,7 +54,9 @@ class ResolutionSchema(Schema):
     scanned_certificate = fields.Nested(
         CertificateSchema,
         allow_none=True,
-        metadata={"description": "For a certificate number or label QR: the scanned certificate, which may be older than the product's current one"},
+        metadata={
+            "description": "For a certificate number or label QR: the scanned certificate, which may be older than the product's current one"
+        },
     )
     lang = fields.Function(lambda _: current_lang())
 
@@ -63,7 +71,9 @@ class BatchItemSchema(Schema):
 class BatchResponseSchema(Schema):
     count = fields.Integer(required=True)
     resolved = fields.Integer(required=True)
-    results = fields.List(fields.Nested(BatchItemSchema), required=True, metadata={"description": "In request order"})
+    results = fields.List(
+        fields.Nested(BatchItemSchema), required=True, metadata={"description": "In request order"}
+    )
     lang = fields.Function(lambda _: current_lang())
 
     @staticmethod
@@ -71,7 +81,16 @@ class BatchResponseSchema(Schema):
         results = []
         for item in items:
             if item.error is not None:
-                results.append({"input": item.input, "ok": False, "result": None, "error": error_body(item.error)})
+                results.append(
+                    {
+                        "input": item.input,
+                        "ok": False,
+                        "result": None,
+                        "error": error_body(item.error),
+                    }
+                )
             else:
-                results.append({"input": item.input, "ok": True, "result": item.resolution, "error": None})
+                results.append(
+                    {"input": item.input, "ok": True, "result": item.resolution, "error": None}
+                )
         return {"count": len(items), "resolved": sum(r["ok"] for r in results), "results": results}

@@ -19,7 +19,9 @@ TODAY = dt.date(2026, 6, 15)
 
 
 def pytest_report_header(config):
-    return [f"sqlite {sqlite3.sqlite_version}, zbar {ctypes.util.find_library('zbar') or 'not found'}"]
+    return [
+        f"sqlite {sqlite3.sqlite_version}, zbar {ctypes.util.find_library('zbar') or 'not found'}"
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +31,9 @@ def catalogue_data() -> dict:
 
 @pytest.fixture
 def app(tmp_path):
-    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "tanji.db"), "TODAY": TODAY.isoformat()})
+    app = create_app(
+        {"TESTING": True, "DATABASE": str(tmp_path / "tanji.db"), "TODAY": TODAY.isoformat()}
+    )
     yield app
     close_thread_connections()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 import biip
@@ -39,10 +40,12 @@ class ScannedCode:
     symbology: str | None = None  # AIM symbology identifier when the text carried one, e.g. "]C1"
 
 
+@lru_cache(maxsize=65536)
 def normalize_gtin(text: str) -> str:
     """Return the GTIN-14 for 8, 12, 13 or 14 digits (or 6-8 digit UPC-E).
 
     Raises NotACode if the text is not digits of a GTIN length, InvalidCode on a bad check digit.
+    Cached: it sits on the lookup hot path and biip's parse costs more than the whole lookup.
     """
     digits = text.strip()
     if not digits.isdigit() or len(digits) not in (6, 7, 8, 12, 13, 14):
@@ -64,7 +67,9 @@ def parse_scanned(text: str, *, public_base_url: str) -> ScannedCode:
     if text is None or not text.strip():
         raise NotACode("The scanned text is empty.", input="")
     if len(text) > _MAX_TEXT:
-        raise NotACode(f"The scanned text is longer than {_MAX_TEXT} characters.", input=_short(text))
+        raise NotACode(
+            f"The scanned text is longer than {_MAX_TEXT} characters.", input=_short(text)
+        )
     raw = text.strip().replace("\u001d", "\x1d")
 
     symbology = None
@@ -76,12 +81,23 @@ def parse_scanned(text: str, *, public_base_url: str) -> ScannedCode:
         return _parse_url(raw, symbology=symbology, public_base_url=public_base_url)
     if raw.startswith("("):
         return _parse_bracketed(raw, symbology=symbology)
-    if raw.isdigit() and len(raw) in (6, 7, 8, 12, 13, 14) and symbology not in ("]C1", "]d2", "]Q3", "]e0"):
+    if (
+        raw.isdigit()
+        and len(raw) in (6, 7, 8, 12, 13, 14)
+        and symbology not in ("]C1", "]d2", "]Q3", "]e0")
+    ):
         return _parse_gtin_digits(raw, symbology=symbology)
-    if raw[:1].isdigit() and (symbology in ("]C1", "]d2", "]Q3", "]e0") or "\x1d" in raw or raw.isdigit()):
+    if raw[:1].isdigit() and (
+        symbology in ("]C1", "]d2", "]Q3", "]e0") or "\x1d" in raw or raw.isdigit()
+    ):
         return _parse_element_string(raw, symbology=symbology)
     if CERTIFICATE_NUMBER.match(raw.upper()):
-        return ScannedCode(kind="certificate", format="certificate-number", certificate_number=raw.upper(), symbology=symbology)
+        return ScannedCode(
+            kind="certificate",
+            format="certificate-number",
+            certificate_number=raw.upper(),
+            symbology=symbology,
+        )
     raise NotACode(
         f"'{_short(text)}' is not a product code, GS1 Digital Link or Tanji certificate number.",
         input=_short(text),
@@ -93,11 +109,15 @@ def _parse_gtin_digits(digits: str, *, symbology: str | None) -> ScannedCode:
     if result.gtin is None:
         error = result.gtin_error or result.upc_error or "not a GTIN"
         raise _invalid(digits, error)
-    if len(digits) in (6, 7) or (len(digits) == 8 and result.upc is not None and digits[0] in "01" and _is_upce(digits)):
+    if len(digits) in (6, 7) or (
+        len(digits) == 8 and result.upc is not None and digits[0] in "01" and _is_upce(digits)
+    ):
         fmt = "upc-e"
     else:
         fmt = f"gtin-{len(digits)}"
-    return ScannedCode(kind="product", format=fmt, gtin=result.gtin.as_gtin_14(), symbology=symbology)
+    return ScannedCode(
+        kind="product", format=fmt, gtin=result.gtin.as_gtin_14(), symbology=symbology
+    )
 
 
 def _is_upce(digits: str) -> bool:
@@ -115,7 +135,9 @@ def _parse_element_string(raw: str, *, symbology: str | None) -> ScannedCode:
     except biip.ParseError as error:
         if symbology is None and "\x1d" not in raw:
             # Plain digits that are neither a GTIN nor element strings: not a code at all.
-            raise NotACode(f"'{_short(raw)}' is not a GTIN or GS1 element string.", input=_short(raw)) from None
+            raise NotACode(
+                f"'{_short(raw)}' is not a GTIN or GS1 element string.", input=_short(raw)
+            ) from None
         raise _invalid(raw, str(error)) from None
     return _from_message(message, fmt="gs1-element-string", raw=raw, symbology=symbology)
 
@@ -125,7 +147,9 @@ def _parse_bracketed(raw: str, *, symbology: str | None) -> ScannedCode:
         message = GS1Message.parse_hri(raw)
     except biip.ParseError as error:
         if not re.match(r"^\(\d{2,4}\)", raw):
-            raise NotACode(f"'{_short(raw)}' is not a GS1 element string.", input=_short(raw)) from None
+            raise NotACode(
+                f"'{_short(raw)}' is not a GS1 element string.", input=_short(raw)
+            ) from None
         raise _invalid(raw, str(error)) from None
     return _from_message(message, fmt="gs1-element-string", raw=raw, symbology=symbology)
 
@@ -137,7 +161,7 @@ def _parse_url(raw: str, *, symbology: str | None, public_base_url: str) -> Scan
     base = urlsplit(public_base_url.rstrip("/") + "/")
     path = parts.path
     if parts.netloc.lower() == base.netloc.lower() and path.startswith(base.path):
-        label = LABEL_PATH.match("/" + path[len(base.path):].lstrip("/"))
+        label = LABEL_PATH.match("/" + path[len(base.path) :].lstrip("/"))
         if label:
             number = unquote(label.group(1)).upper()
             if not CERTIFICATE_NUMBER.match(number):
@@ -145,7 +169,12 @@ def _parse_url(raw: str, *, symbology: str | None, public_base_url: str) -> Scan
                     f"The Tanji label URL carries '{_short(number)}', which is not a certificate number.",
                     input=_short(raw),
                 )
-            return ScannedCode(kind="certificate", format="tanji-label", certificate_number=number, symbology=symbology)
+            return ScannedCode(
+                kind="certificate",
+                format="tanji-label",
+                certificate_number=number,
+                symbology=symbology,
+            )
     result = biip.parse(raw)
     link = result.gs1_digital_link_uri
     if link is None:

@@ -167,25 +167,33 @@ class Catalogue(Protocol):
         """One certificate by number, or None."""
 
 
-def view(certificate: Certificate, today: dt.date, product: Product | None = None) -> CertificateView:
+def view(
+    certificate: Certificate, today: dt.date, product: Product | None = None
+) -> CertificateView:
     status = certificate.effective_status(today)
     return CertificateView(certificate, status, status == "valid", product)
 
 
-def footprint_of(product: Product, certificates: Sequence[Certificate], today: dt.date) -> ProductFootprint:
+def footprint_of(
+    product: Product, certificates: Sequence[Certificate], today: dt.date
+) -> ProductFootprint:
     """Current certificate = the newest currently valid one, else the newest issued one.
 
     A product whose only certificates are expired, suspended or revoked still shows the
     newest of them, with its status, and ``certified`` false.
     """
     ordered = sorted(certificates, key=lambda c: (c.issued_on, c.number), reverse=True)
-    views = [view(c, today) for c in ordered if c.issued_on <= today] or [view(c, today) for c in ordered]
+    views = [view(c, today) for c in ordered if c.issued_on <= today] or [
+        view(c, today) for c in ordered
+    ]
     current = next((v for v in views if v.certified), views[0] if views else None)
     earlier = tuple(v for v in views if v is not current)
     return ProductFootprint(product=product, current=current, earlier=earlier, as_of=today)
 
 
-def lookup_products(catalogue: Catalogue, gtins: Sequence[str], today: dt.date) -> dict[str, ProductFootprint]:
+def lookup_products(
+    catalogue: Catalogue, gtins: Sequence[str], today: dt.date
+) -> dict[str, ProductFootprint]:
     """Footprints of many products in two queries; unknown GTINs are absent."""
     unique = list(dict.fromkeys(gtins))
     products = catalogue.products(unique)
@@ -205,7 +213,9 @@ def lookup_certificate(catalogue: Catalogue, number: str, today: dt.date) -> Cer
     """Raises NotFound if no certificate has this number."""
     certificate = catalogue.certificate(number.upper())
     if certificate is None:
-        raise NotFound(f"No certificate numbered {number} in the catalogue.", certificate_number=number)
+        raise NotFound(
+            f"No certificate numbered {number} in the catalogue.", certificate_number=number
+        )
     product = catalogue.products([certificate.gtin]).get(certificate.gtin)
     return view(certificate, today, product)
 
@@ -221,7 +231,9 @@ def resolve_many(
         except DomainError as error:
             parsed.append(error)
 
-    numbers = {p.certificate_number for p in parsed if isinstance(p, ScannedCode) and p.certificate_number}
+    numbers = {
+        p.certificate_number for p in parsed if isinstance(p, ScannedCode) and p.certificate_number
+    }
     by_number = {n: catalogue.certificate(n) for n in numbers}
     gtins = [p.gtin for p in parsed if isinstance(p, ScannedCode) and p.gtin]
     gtins += [c.gtin for c in by_number.values() if c is not None]
@@ -246,7 +258,12 @@ def resolve_many(
             gtin = code.gtin or ""
         footprint = footprints.get(gtin)
         if footprint is None:
-            items.append(BatchItem(text, error=NotFound(f"No product with GTIN {gtin} in the catalogue.", gtin=gtin)))
+            items.append(
+                BatchItem(
+                    text,
+                    error=NotFound(f"No product with GTIN {gtin} in the catalogue.", gtin=gtin),
+                )
+            )
             continue
         scanned = None
         if code.kind == "certificate":

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from http import HTTPStatus
 
 from flask import current_app, request
 
 from app import clock, i18n
+from schemas.common import ErrorSchema
 
 
 def today() -> dt.date:
@@ -15,3 +18,36 @@ def today() -> dt.date:
 
 def lang() -> str:
     return i18n.negotiate(request)
+
+
+def alt_responses(*statuses: int | tuple[int, str], parameters: list[dict] | None = None):
+    """Document alternative responses (errors in the one error shape, or 304) like
+    flask-smorest's ``alt_response``, but without wrapping the view: each ``alt_response``
+    adds a call layer, and on a cached lookup those layers cost more than the lookup itself.
+
+    Each status is an int (described by its standard response) or (status, description);
+    ``parameters`` are OpenAPI parameter objects (documented, not parsed: see LANG_PARAMETER).
+    """
+
+    def decorator(func):
+        doc = copy.deepcopy(getattr(func, "_apidoc", {}))
+        responses = doc.setdefault("response", {}).setdefault("responses", {})
+        for item in statuses:
+            status, description = item if isinstance(item, tuple) else (item, None)
+            if status == 304:
+                entry: dict | str = {
+                    "description": description or "Not Modified: If-None-Match matched the ETag",
+                    "content_type": None,
+                }
+            elif description:
+                entry = {"description": description, "schema": ErrorSchema, "content_type": None}
+            else:
+                entry = HTTPStatus(status).name
+            responses.setdefault(status, []).append(entry)
+        if parameters:
+            manual = doc.setdefault("manual_doc", {})
+            manual["parameters"] = [*manual.get("parameters", []), *parameters]
+        func._apidoc = doc
+        return func
+
+    return decorator

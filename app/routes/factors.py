@@ -8,8 +8,8 @@ from flask_smorest import Blueprint
 from app.core.factors import FactorQuery, get_factor
 from app.db import get_catalogue
 from app.http import json_lookup
-from app.routes import lang
-from schemas.common import LangQuery, dump
+from app.routes import alt_responses, lang
+from schemas.common import LANG_PARAMETER, dump
 from schemas.factors import FactorListSchema, FactorQuerySchema, FactorSchema
 
 blp = Blueprint("factors", __name__, url_prefix="/v1/factors", description="Emission factors")
@@ -21,7 +21,7 @@ _one = FactorSchema()
 class FactorList(MethodView):
     @blp.arguments(FactorQuerySchema, location="query")
     @blp.response(200, FactorListSchema)
-    @blp.alt_response(304, description="Not modified (If-None-Match matched)")
+    @alt_responses(304)
     def get(self, args: dict):
         """Emission factors, filtered by category, region, year, basis or boundary"""
         args.pop("lang", None)
@@ -38,11 +38,9 @@ class FactorList(MethodView):
 
 @blp.route("/<factor_id>")
 class FactorResource(MethodView):
-    @blp.arguments(LangQuery, location="query", as_kwargs=True)
     @blp.response(200, FactorSchema)
-    @blp.alt_response(304, description="Not modified (If-None-Match matched)")
-    @blp.alt_response(404, response="NOT_FOUND")
-    def get(self, factor_id: str, **_):
+    @alt_responses(304, 404, parameters=[LANG_PARAMETER])
+    def get(self, factor_id: str):
         """One emission factor: value, unit, basis, boundary, year, publisher and source"""
         catalogue, language = get_catalogue(), lang()
         key = ("factor", catalogue.release_id(), language, factor_id)

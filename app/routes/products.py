@@ -9,23 +9,24 @@ from app.core.codes import normalize_gtin
 from app.core.footprints import lookup_product
 from app.db import get_catalogue
 from app.http import json_lookup
-from app.routes import lang, today
-from schemas.common import LangQuery, dump
+from app.routes import alt_responses, lang, today
+from schemas.common import LANG_PARAMETER, dump
 from schemas.products import ProductFootprintSchema
 
-blp = Blueprint("products", __name__, url_prefix="/v1/products", description="Products and their certified footprints")
+blp = Blueprint(
+    "products",
+    __name__,
+    url_prefix="/v1/products",
+    description="Products and their certified footprints",
+)
 _schema = ProductFootprintSchema()
 
 
 @blp.route("/<gtin>")
 class ProductResource(MethodView):
-    @blp.arguments(LangQuery, location="query", as_kwargs=True)
     @blp.response(200, ProductFootprintSchema, headers={"ETag": {"schema": {"type": "string"}}})
-    @blp.alt_response(304, description="Not modified (If-None-Match matched)")
-    @blp.alt_response(400, response="BAD_REQUEST")
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(422, response="UNPROCESSABLE_CONTENT")
-    def get(self, gtin: str, **_):
+    @alt_responses(304, 400, 404, 422, parameters=[LANG_PARAMETER])
+    def get(self, gtin: str):
         """Product with its current certificate and earlier certificates in brief
 
         `gtin` may be GTIN-8, -12, -13 or -14 (or UPC-E); it is normalised to GTIN-14 and its
@@ -35,4 +36,6 @@ class ProductResource(MethodView):
         gtin14 = normalize_gtin(gtin)
         catalogue, day, language = get_catalogue(), today(), lang()
         key = ("product", catalogue.release_id(), day, language, gtin14)
-        return json_lookup(key, lambda: dump(_schema, lookup_product(catalogue, gtin14, day), lang=language))
+        return json_lookup(
+            key, lambda: dump(_schema, lookup_product(catalogue, gtin14, day), lang=language)
+        )

@@ -11,7 +11,7 @@ from app.core.footprints import resolve, resolve_many
 from app.db import get_catalogue
 from app.errors import error_body
 from app.http import json_lookup
-from app.routes import lang, today
+from app.routes import alt_responses, lang, today
 from schemas.common import dump
 from schemas.resolve import BatchResponseSchema, ResolutionSchema, ResolveBatchRequest, ResolveQuery
 
@@ -24,31 +24,40 @@ _batch = BatchResponseSchema()
 class ResolveResource(MethodView):
     @blp.arguments(ResolveQuery, location="query", as_kwargs=True)
     @blp.response(200, ResolutionSchema)
-    @blp.alt_response(304, description="Not modified (If-None-Match matched)")
-    @blp.alt_response(400, response="BAD_REQUEST", description="Not a code at all")
-    @blp.alt_response(404, response="NOT_FOUND", description="A valid code the catalogue lacks")
-    @blp.alt_response(422, response="UNPROCESSABLE_CONTENT", description="An invalid code, e.g. a wrong check digit")
+    @alt_responses(
+        304,
+        (400, "Not a code at all"),
+        (404, "A valid code the catalogue lacks"),
+        (422, "An invalid code, e.g. a wrong check digit"),
+    )
     def get(self, code: str, **_):
         """Resolve one scanned text (GTIN, GS1 element string, Digital Link, label QR, certificate number)"""
         catalogue, day, language = get_catalogue(), today(), lang()
         base = current_app.config["PUBLIC_BASE_URL"]
         key = ("resolve", catalogue.release_id(), day, language, code)
         return json_lookup(
-            key, lambda: dump(_one, resolve(catalogue, code, today=day, public_base_url=base), lang=language)
+            key,
+            lambda: dump(
+                _one, resolve(catalogue, code, today=day, public_base_url=base), lang=language
+            ),
         )
 
     @blp.arguments(ResolveBatchRequest)
     @blp.response(200, BatchResponseSchema)
-    @blp.alt_response(400, response="BAD_REQUEST")
-    @blp.alt_response(422, response="UNPROCESSABLE_CONTENT", description="No codes, or more than the batch limit")
+    @alt_responses(400, (422, "No codes, or more than the batch limit"))
     def post(self, body: dict):
         """Resolve up to 100 scanned texts; results in request order, each with its own error"""
         codes = body["codes"]
         limit = current_app.config["RESOLVE_BATCH_LIMIT"]
         if not 1 <= len(codes) <= limit:
-            raise InvalidInput(f"Send between 1 and {limit} codes; got {len(codes)}.", field="codes", limit=limit)
+            raise InvalidInput(
+                f"Send between 1 and {limit} codes; got {len(codes)}.", field="codes", limit=limit
+            )
         items = resolve_many(
-            get_catalogue(), codes, today=today(), public_base_url=current_app.config["PUBLIC_BASE_URL"]
+            get_catalogue(),
+            codes,
+            today=today(),
+            public_base_url=current_app.config["PUBLIC_BASE_URL"],
         )
         # Dumped here (not by @blp.response) because localized fields need the language.
         return jsonify(dump(_batch, BatchResponseSchema.build(items, error_body), lang=lang()))

@@ -28,12 +28,21 @@ class SqliteCatalogue:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Categories and bodies are few and rarely change: kept in memory for one release.
         self._categories: dict[str, Category] | None = None
         self._bodies: dict[str, CertificationBody] | None = None
+        self._maps_release: int | None = None
+
+    def _refresh_maps(self) -> None:
+        release = self.release_id()
+        if release != self._maps_release:
+            self._categories = self._bodies = None
+            self._maps_release = release
 
     # -- products and certificates -------------------------------------------------------
     def products(self, gtins: Iterable[str]) -> dict[str, Product]:
         """Products by GTIN-14, in one query per 500 GTINs; unknown GTINs are absent."""
+        self._refresh_maps()
         found: dict[str, Product] = {}
         for chunk in _chunks(list(dict.fromkeys(gtins))):
             sql = f"select * from products where gtin in ({','.join('?' * len(chunk))})"
@@ -43,6 +52,7 @@ class SqliteCatalogue:
 
     def certificates_for(self, gtins: Iterable[str]) -> dict[str, list[Certificate]]:
         """Every certificate of each product, in one query per 500 GTINs."""
+        self._refresh_maps()
         found: dict[str, list[Certificate]] = {}
         for chunk in _chunks(list(dict.fromkeys(gtins))):
             sql = f"select * from certificates where gtin in ({','.join('?' * len(chunk))})"
@@ -51,6 +61,7 @@ class SqliteCatalogue:
         return found
 
     def certificate(self, number: str) -> Certificate | None:
+        self._refresh_maps()
         rows = list(self.db.query("select * from certificates where number = ?", [number]))
         return self._certificate(rows[0]) if rows else None
 
@@ -114,14 +125,18 @@ class SqliteCatalogue:
     def _body_map(self) -> dict[str, CertificationBody]:
         if self._bodies is None:
             self._bodies = {
-                r["id"]: CertificationBody(r["id"], Text(r["name_zh"], r["name_en"]), bool(r["sample"]))
+                r["id"]: CertificationBody(
+                    r["id"], Text(r["name_zh"], r["name_en"]), bool(r["sample"])
+                )
                 for r in self.db["certification_bodies"].rows
             }
         return self._bodies
 
     def _product(self, row: dict) -> Product:
         categories = self._category_map()
-        category = categories.get(row["category"]) or Category(row["category"], Text(row["category"], row["category"]), False)
+        category = categories.get(row["category"]) or Category(
+            row["category"], Text(row["category"], row["category"]), False
+        )
         net = None
         if row["net_content_amount"] is not None:
             net = Quantity(Decimal(row["net_content_amount"]), row["net_content_unit"])
@@ -130,13 +145,17 @@ class SqliteCatalogue:
             name=Text(row["name_zh"], row["name_en"] or ""),
             brand=row["brand"] or "",
             category=category,
-            sales_unit=Quantity(Decimal(row["sales_unit_amount"] or "1"), row["sales_unit"] or "item"),
+            sales_unit=Quantity(
+                Decimal(row["sales_unit_amount"] or "1"), row["sales_unit"] or "item"
+            ),
             net_content=net,
             sample=bool(row["sample"]),
         )
 
     def _certificate(self, row: dict) -> Certificate:
-        body = self._body_map().get(row["body_id"]) or CertificationBody(row["body_id"], Text(row["body_id"], row["body_id"]), False)
+        body = self._body_map().get(row["body_id"]) or CertificationBody(
+            row["body_id"], Text(row["body_id"], row["body_id"]), False
+        )
         stages = json.loads(row["stages"]) if row["stages"] else None
         return Certificate(
             number=row["number"],

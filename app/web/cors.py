@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
+from app.http import CORS_HEADERS
+
 
 def init_app(app: Flask) -> None:
     @app.after_request
     def add_cors_headers(response: Response) -> Response:
-        if request.path.startswith("/v1/") and not request.path.startswith("/v1/admin"):
-            response.headers["Access-Control-Allow-Origin"] = "*"
-            response.headers["Access-Control-Expose-Headers"] = "ETag, Retry-After"
+        if "Access-Control-Allow-Origin" in response.headers:
+            return response  # cached lookups carry their headers already
+        path = request.path
+        if path.startswith("/v1/") and not path.startswith("/v1/admin"):
+            response.headers.extend(CORS_HEADERS)
             if request.method == "OPTIONS":
                 response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-                response.headers["Access-Control-Allow-Headers"] = "Content-Type, If-None-Match, Accept-Language"
+                response.headers["Access-Control-Allow-Headers"] = (
+                    "Content-Type, If-None-Match, Accept-Language"
+                )
                 response.headers["Access-Control-Max-Age"] = "86400"
         return response

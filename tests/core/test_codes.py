@@ -60,7 +60,12 @@ GS = "\x1d"
             {"batch": "ABC", "expiry": dt.date(2026, 12, 31)},
         ),
         ("https://shop.example.cn/01/9506000134352", "gs1-digital-link", "09506000134352", {}),
-        ("HTTPS://EXAMPLE.COM/01/09506000134352/21/XYZ", "gs1-digital-link", "09506000134352", {"serial": "XYZ"}),
+        (
+            "HTTPS://EXAMPLE.COM/01/09506000134352/21/XYZ",
+            "gs1-digital-link",
+            "09506000134352",
+            {"serial": "XYZ"},
+        ),
         (
             "]Q3https://id.gs1.org/01/09506000134352",
             "gs1-digital-link",
@@ -87,11 +92,18 @@ def test_product_codes(text, fmt, gtin, extra):
 )
 def test_certificate_codes(text, fmt, number):
     code = parse_scanned(text, public_base_url=BASE)
-    assert (code.kind, code.format, code.certificate_number, code.gtin) == ("certificate", fmt, number, None)
+    assert (code.kind, code.format, code.certificate_number, code.gtin) == (
+        "certificate",
+        fmt,
+        number,
+        None,
+    )
 
 
 def test_label_under_a_base_path():
-    code = parse_scanned("https://example.org/tanji/c/TJS-PCF-2025-0001", public_base_url="https://example.org/tanji")
+    code = parse_scanned(
+        "https://example.org/tanji/c/TJS-PCF-2025-0001", public_base_url="https://example.org/tanji"
+    )
     assert code.certificate_number == "TJS-PCF-2025-0001"
 
 
