@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import math
-from ctypes import c_void_p, cast
 from collections.abc import Callable
+from ctypes import c_void_p, cast
 from dataclasses import dataclass
 
 import zxingcpp
@@ -15,12 +15,16 @@ from biip.upc import Upc
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pyzbar import pyzbar
 from pyzbar.wrapper import (
+    POINTER,
     ZBarConfig,
+    c_uint,
+    zbar_function,
     zbar_image_scanner_set_config,
     zbar_image_set_data,
     zbar_image_set_format,
     zbar_image_set_size,
     zbar_scan_image,
+    zbar_symbol,
 )
 
 from app.core.errors import ImageError, PayloadTooLarge, UnsupportedMediaType
@@ -136,6 +140,10 @@ _TRANSPOSE = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+_ZBAR_MOD_GS1 = 1 << 0  # zbar_modifier_t ZBAR_MOD_GS1
+_zbar_symbol_get_modifiers = zbar_function("zbar_symbol_get_modifiers", c_uint, POINTER(zbar_symbol))
+# AIM symbology identifiers for GS1 data read by zbar (zxing-cpp reports its own).
+_ZBAR_GS1_AIM = {"CODE-128": "]C1", "QR": "]Q3", "DATABAR": "]e0", "DATABAR-EXPANDED": "]e0"}
 _Y800 = 0x30303859  # zbar's fourcc for 8-bit greyscale, as pyzbar sets it
 _RETAIL = frozenset({"EAN-13", "EAN-8", "UPC-A", "UPC-E"})
 # Italian pharmacode (Code 32) is Code 39 carrying 6 base-32 characters.
@@ -160,7 +168,7 @@ def decode_image(data: bytes, limits: DecodeLimits = DecodeLimits()) -> DecodeRe
     full_res_available = gray.size != stored_size  # a JPEG decoded at reduced size
     transpose = _TRANSPOSE.get(orientation)
     swapped = orientation in (5, 6, 7, 8)
-    width, height = reversed(stored_size) if swapped else stored_size
+    width, height = (stored_size[1], stored_size[0]) if swapped else stored_size
     # Orient after shrinking: turning the small image costs less than turning the big one.
     small, _ = _downscale(gray, limits.work_size)
     work = small.transpose(transpose) if transpose is not None else small
@@ -205,7 +213,7 @@ def decode_image(data: bytes, limits: DecodeLimits = DecodeLimits()) -> DecodeRe
             pipeline.zbar("zbar:up2x", up, up_map)
         if not pipeline.found and min(work.size) >= 128:
             half = work.resize((work.width // 2, work.height // 2), Image.Resampling.BOX)
-            pipeline.zbar("zbar:half", half, to_original(2 * work.width / half.width / scale / 2))
+            pipeline.zbar("zbar:half", half, to_original(work.width / half.width / scale))
         return pipeline.result(fmt)
 
     # Pass 5: full resolution, for small codes in big photos.
@@ -237,13 +245,15 @@ class _Pipeline:
 
     def zbar(self, name: str, image: Image.Image, mapper: _Mapper, density: int = 1) -> None:
         self.passes.append(name)
-        for found in _zbar_decode(image, density):
+        for found, gs1 in _zbar_decode(image, density):
             symbology = _ZBAR_NAMES.get(found.type, found.type.replace("_", "-"))
             raw = found.data.decode("utf-8", errors="replace")
             if symbology == "EAN-13" and raw.startswith("0"):
                 symbology = "UPC-A"  # zbar reports UPC-A as EAN-13 with a leading 0
             if symbology == "CODE-39" and (code32 := _code32(raw)) is not None:
                 symbology, raw = "CODE-32", code32
+            if gs1 and symbology in _ZBAR_GS1_AIM:
+                raw = _ZBAR_GS1_AIM[symbology] + raw  # zbar drops the leading FNC1, keeps GS
             polygon = tuple(mapper(p.x, p.y) for p in found.polygon)
             self._add(symbology, raw, polygon, "zbar")
 
@@ -286,20 +296,26 @@ class _Pipeline:
         return DecodeResult(tuple(self.symbols.values()), self.width, self.height, fmt, tuple(self.passes))
 
 
-def _zbar_decode(image: Image.Image, density: int) -> list[pyzbar.Decoded]:
-    """pyzbar.decode, with the scan density that pyzbar does not expose."""
-    if density == 1:
-        return pyzbar.decode(image)
+def _zbar_decode(image: Image.Image, density: int) -> list[tuple[pyzbar.Decoded, bool]]:
+    """pyzbar.decode plus what pyzbar does not expose: scan density and the GS1 flag.
+
+    Returns (decoded, is_gs1) pairs.
+    """
     pixels, width, height = image.tobytes(), image.width, image.height
+    found = []
     with pyzbar._image_scanner() as scanner:
-        zbar_image_scanner_set_config(scanner, 0, ZBarConfig.CFG_X_DENSITY, density)
-        zbar_image_scanner_set_config(scanner, 0, ZBarConfig.CFG_Y_DENSITY, density)
+        if density != 1:
+            zbar_image_scanner_set_config(scanner, 0, ZBarConfig.CFG_X_DENSITY, density)
+            zbar_image_scanner_set_config(scanner, 0, ZBarConfig.CFG_Y_DENSITY, density)
         with pyzbar._image() as zimage:
             zbar_image_set_format(zimage, _Y800)
             zbar_image_set_size(zimage, width, height)
             zbar_image_set_data(zimage, cast(pixels, c_void_p), len(pixels), None)
             zbar_scan_image(scanner, zimage)
-            return list(pyzbar._decode_symbols(pyzbar._symbols_for_image(zimage)))
+            for symbol in pyzbar._symbols_for_image(zimage):
+                gs1 = bool(_zbar_symbol_get_modifiers(symbol) & _ZBAR_MOD_GS1)
+                found.extend((decoded, gs1) for decoded in pyzbar._decode_symbols([symbol]))
+    return found
 
 
 def _open(data: bytes, limits: DecodeLimits) -> Image.Image:
