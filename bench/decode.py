@@ -1,0 +1,210 @@
+"""Benchmark app.core.decode against naive pyzbar on real photos; prints ratios from the same run.
+
+Usage (from the repo root): python bench/decode.py [DIR] [--engines] [--only FOLDER ...] [--show-wrong]
+DIR defaults to ../shared/images; its README.md describes the layout (<stem>.txt beside each image).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from biip import ParseError  # noqa: E402
+from biip.gtin import Gtin  # noqa: E402
+from biip.upc import Upc  # noqa: E402
+from PIL import Image  # noqa: E402
+from pyzbar import pyzbar  # noqa: E402
+
+from app.core.decode import decode_image, engines  # noqa: E402
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".heic"}
+BLURRY = "zxing-ean13-5"  # nothing should be read here: any read counts as wrong
+RETAIL = {"EAN-13", "EAN-8", "UPC-A", "UPC-E", "EAN13", "EAN8", "UPCA", "UPCE", "ISBN10", "ISBN13"}
+
+
+@dataclass
+class Tally:
+    images: int = 0
+    correct: int = 0
+    wrong: int = 0
+    ms: list[float] = field(default_factory=list)
+
+    def add(self, verdict: str, ms: float) -> None:
+        self.images += 1
+        self.correct += verdict == "correct"
+        self.wrong += verdict == "wrong"
+        self.ms.append(ms)
+
+    def merge(self, other: Tally) -> None:
+        self.images += other.images
+        self.correct += other.correct
+        self.wrong += other.wrong
+        self.ms.extend(other.ms)
+
+    @property
+    def mean(self) -> float:
+        return statistics.fmean(self.ms) if self.ms else 0.0
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.ms) if self.ms else 0.0
+
+
+def gtin14(text: str) -> str | None:
+    """Digits of an EAN/UPC (UPC-E compressed or not) as GTIN-14; None if not one."""
+    if not text.isdigit():
+        return None
+    try:
+        if len(text) == 8 and text[0] in "01":
+            try:
+                return Upc.parse(text).as_gtin_14()
+            except ParseError:
+                pass
+        if len(text) in (8, 12, 13, 14):
+            return Gtin.parse(text).as_gtin_14()
+    except ParseError:
+        return None
+    return None
+
+
+def candidates(expected: str) -> set[str]:
+    """The forms of the expected text that count as a correct read."""
+    forms = {expected, expected.rstrip("\r\n")}
+    if (g := gtin14(expected.strip())) is not None:
+        forms.add(g)
+    return forms
+
+
+def normalise(symbology: str, text: str) -> set[str]:
+    forms = {text, text.rstrip("\r\n")}
+    if symbology in RETAIL and (g := gtin14(text)) is not None:
+        forms.add(g)
+    if text.startswith("]"):  # GS1 AIM prefix ("]C1", "]d2"): also compare the bare data
+        bare = text[3:]
+        forms |= {bare, bare.replace("\x1d", "")}
+    return forms
+
+
+def verdict(expected: str, reads: list[tuple[str, str]], blurry: bool) -> tuple[str, int | None]:
+    """("correct" | "wrong" | "missed", index of the matching read)."""
+    if blurry:
+        return ("wrong", None) if reads else ("missed", None)
+    wanted = candidates(expected)
+    for i, (symbology, text) in enumerate(reads):
+        if normalise(symbology, text) & wanted:
+            return "correct", i
+    return ("wrong", None) if reads else ("missed", None)
+
+
+def naive(path: Path) -> list[tuple[str, str]]:
+    """The baseline: pyzbar straight on Pillow's image (its palette warnings silenced)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return [(s.type, s.data.decode("utf-8", errors="replace")) for s in pyzbar.decode(Image.open(path))]
+
+
+def images_in(folder: Path) -> list[tuple[Path, str]]:
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() not in IMAGE_SUFFIXES:
+            continue
+        expected = path.with_suffix(".txt")
+        if expected.exists():
+            found.append((path, expected.read_bytes().decode("utf-8")))  # keep CR LF as written
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dir", nargs="?", default=str(ROOT.parent / "shared" / "images"))
+    parser.add_argument("--engines", "--engine", action="store_true", help="which engine/pass made each correct read")
+    parser.add_argument("--only", nargs="*", help="only these folders")
+    parser.add_argument("--show-wrong", action="store_true", help="list wrong and missed images")
+    args = parser.parse_args()
+    base = Path(args.dir)
+    folders = sorted(p for p in base.iterdir() if p.is_dir())
+    if args.only:
+        folders = [f for f in folders if f.name in args.only]
+
+    print(f"engines: {engines()}")
+    header = (
+        f"{'folder':28} {'n':>4} | {'pipe ok':>7} {'wrong':>5} {'mean':>7} {'median':>7}"
+        f" | {'naive ok':>8} {'wrong':>5} {'mean':>7} {'median':>7} | {'mean x':>6} {'med x':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    groups: dict[str, tuple[Tally, Tally]] = {}
+    by_engine: Counter[str] = Counter()
+    by_pass: Counter[str] = Counter()
+    for folder in folders:
+        blurry = folder.name == BLURRY
+        group = "blurry" if blurry else "datamatrix" if "datamatrix" in folder.name else "main"
+        pipe, base_tally = Tally(), Tally()
+        for path, expected in images_in(folder):
+            start = time.perf_counter()
+            result = decode_image(path.read_bytes())
+            pipe_ms = (time.perf_counter() - start) * 1000
+            reads = [(s.symbology, s.text) for s in result.symbols]
+            got, index = verdict(expected, reads, blurry)
+            pipe.add(got, pipe_ms)
+            if got == "correct" and index is not None:
+                by_engine[f"{group}:{result.symbols[index].engine}"] += 1
+                by_pass[f"{group}:{result.passes[-1]}"] += 1
+            start = time.perf_counter()
+            naive_reads = naive(path)
+            naive_ms = (time.perf_counter() - start) * 1000
+            naive_got, _ = verdict(expected, naive_reads, blurry)
+            base_tally.add(naive_got, naive_ms)
+            if args.show_wrong and got != "correct" and not (blurry and got == "missed"):
+                print(f"  {got:7} {path.name}: expected {expected[:60]!r} got {reads[:3]!r} passes {result.passes}")
+        print(row(folder.name, pipe, base_tally))
+        totals = groups.setdefault(group, (Tally(), Tally()))
+        totals[0].merge(pipe)
+        totals[1].merge(base_tally)
+    print("-" * len(header))
+    labels = {
+        "main": "TOTAL (excl. blurry, DM)",
+        "blurry": "blurry (reads = wrong)",
+        "datamatrix": "Data Matrix",
+    }
+    for group, label in labels.items():
+        if group in groups:
+            print(row(label, *groups[group]))
+    if "main" in groups:
+        pipe, base_tally = groups["main"]
+        print(
+            f"\nmain set: pipeline {pipe.correct}/{pipe.images} correct ({pct(pipe.correct, pipe.images)}),"
+            f" {pipe.wrong} wrong ({pct(pipe.wrong, pipe.images)});"
+            f" naive {base_tally.correct}/{base_tally.images} correct, {base_tally.wrong} wrong"
+        )
+    if args.engines:
+        print("\ncorrect reads by engine:", dict(sorted(by_engine.items())))
+        print("correct reads by the pass that found them:", dict(sorted(by_pass.items())))
+    return 0
+
+
+def pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+def row(name: str, pipe: Tally, base: Tally) -> str:
+    mean_ratio = pipe.mean / base.mean if base.mean else 0.0
+    median_ratio = pipe.median / base.median if base.median else 0.0
+    return (
+        f"{name:28} {pipe.images:>4} | {pipe.correct:>7} {pipe.wrong:>5} {pipe.mean:>7.1f} {pipe.median:>7.1f}"
+        f" | {base.correct:>8} {base.wrong:>5} {base.mean:>7.1f} {base.median:>7.1f}"
+        f" | {mean_ratio:>6.2f} {median_ratio:>6.2f}"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
