@@ -109,7 +109,10 @@ def naive(path: Path) -> list[tuple[str, str]]:
     """The baseline: pyzbar straight on Pillow's image (its palette warnings silenced)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return [(s.type, s.data.decode("utf-8", errors="replace")) for s in pyzbar.decode(Image.open(path))]
+        return [
+            (s.type, s.data.decode("utf-8", errors="replace"))
+            for s in pyzbar.decode(Image.open(path))
+        ]
 
 
 def images_in(folder: Path) -> list[tuple[Path, str]]:
@@ -126,7 +129,12 @@ def images_in(folder: Path) -> list[tuple[Path, str]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dir", nargs="?", default=str(ROOT.parent / "shared" / "images"))
-    parser.add_argument("--engines", "--engine", action="store_true", help="which engine/pass made each correct read")
+    parser.add_argument(
+        "--engines",
+        "--engine",
+        action="store_true",
+        help="which engine/pass made each correct read",
+    )
     parser.add_argument("--only", nargs="*", help="only these folders")
     parser.add_argument("--show-wrong", action="store_true", help="list wrong and missed images")
     args = parser.parse_args()
@@ -165,7 +173,9 @@ def main() -> int:
             naive_got, _ = verdict(expected, naive_reads, blurry)
             base_tally.add(naive_got, naive_ms)
             if args.show_wrong and got != "correct" and not (blurry and got == "missed"):
-                print(f"  {got:7} {path.name}: expected {expected[:60]!r} got {reads[:3]!r} passes {result.passes}")
+                print(
+                    f"  {got:7} {path.name}: expected {expected[:60]!r} got {reads[:3]!r} passes {result.passes}"
+                )
         print(row(folder.name, pipe, base_tally))
         totals = groups.setdefault(group, (Tally(), Tally()))
         totals[0].merge(pipe)

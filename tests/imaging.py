@@ -39,7 +39,13 @@ def make_qr_png(text: str, scale: int = 6, border: int = 4) -> bytes:
 def linear_image(kind: str, code: str, module_width: float = 0.3, dpi: int = 200) -> Image.Image:
     """A 1D barcode (python-barcode names: "ean13", "ean8", "upca", "code128") without text."""
     writer = ImageWriter()
-    options = {"write_text": False, "module_width": module_width, "module_height": 12.0, "dpi": dpi, "quiet_zone": 6.5}
+    options = {
+        "write_text": False,
+        "module_width": module_width,
+        "module_height": 12.0,
+        "dpi": dpi,
+        "quiet_zone": 6.5,
+    }
     symbol = barcode.get(kind, code, writer=writer)
     return symbol.render(options).convert("L")
 
@@ -49,13 +55,17 @@ def make_barcode_png(kind: str, code: str) -> bytes:
     return to_bytes(linear_image(kind, code))
 
 
-def zxing_image(content: str, fmt: str = "DataMatrix", scale: int = 6, **options: object) -> Image.Image:
+def zxing_image(
+    content: str, fmt: str = "DataMatrix", scale: int = 6, **options: object
+) -> Image.Image:
     """A symbol drawn by zxing-cpp (e.g. a GS1 DataMatrix with gs1=True)."""
     symbol = zxingcpp.create_barcode(content, zxingcpp.BarcodeFormat.__members__[fmt], **options)
     return Image.fromarray(np.array(zxingcpp.write_barcode_to_image(symbol, scale=scale)))
 
 
-def on_canvas(images: list[Image.Image], size: tuple[int, int] = (1000, 700), gap: int = 40) -> Image.Image:
+def on_canvas(
+    images: list[Image.Image], size: tuple[int, int] = (1000, 700), gap: int = 40
+) -> Image.Image:
     """Paste images left to right on a white canvas."""
     canvas = Image.new("L", size, 255)
     x = gap
@@ -94,7 +104,9 @@ def warped(image: Image.Image, amount: float = 0.12) -> Image.Image:
     d = amount
     # Quad corners in the source (UL, LL, LR, UR) that map onto the output rectangle.
     quad = (-d * w, 0, 0, h, w, h, w * (1 + d), 0)
-    return image.transform((w, h), Image.Transform.QUAD, quad, Image.Resampling.BICUBIC, fillcolor=255)
+    return image.transform(
+        (w, h), Image.Transform.QUAD, quad, Image.Resampling.BICUBIC, fillcolor=255
+    )
 
 
 def jpeg_roundtrip(image: Image.Image, quality: int) -> Image.Image:
@@ -113,7 +125,12 @@ def png_header_only(width: int, height: int) -> bytes:
     """A PNG whose IHDR claims width x height, with one tiny IDAT: huge on paper, small in bytes."""
 
     def chunk(kind: bytes, payload: bytes) -> bytes:
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+        return (
+            struct.pack(">I", len(payload))
+            + kind
+            + payload
+            + struct.pack(">I", zlib.crc32(kind + payload))
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
     idat = zlib.compress(b"\x00" * 16)
@@ -126,7 +143,9 @@ def many_frame_gif(frames: int, size: tuple[int, int] = (4, 4)) -> bytes:
     for image in images:
         image.putpalette([0, 0, 0, 255, 255, 255])
     buf = io.BytesIO()
-    images[0].save(buf, format="GIF", save_all=True, append_images=images[1:], duration=10, disposal=1)
+    images[0].save(
+        buf, format="GIF", save_all=True, append_images=images[1:], duration=10, disposal=1
+    )
     return buf.getvalue()
 
 

@@ -141,7 +141,9 @@ _TRANSPOSE = {
     8: Image.Transpose.ROTATE_90,
 }
 _ZBAR_MOD_GS1 = 1 << 0  # zbar_modifier_t ZBAR_MOD_GS1
-_zbar_symbol_get_modifiers = zbar_function("zbar_symbol_get_modifiers", c_uint, POINTER(zbar_symbol))
+_zbar_symbol_get_modifiers = zbar_function(
+    "zbar_symbol_get_modifiers", c_uint, POINTER(zbar_symbol)
+)
 # AIM symbology identifiers for GS1 data read by zbar (zxing-cpp reports its own).
 _ZBAR_GS1_AIM = {"CODE-128": "]C1", "QR": "]Q3", "DATABAR": "]e0", "DATABAR-EXPANDED": "]e0"}
 _Y800 = 0x30303859  # zbar's fourcc for 8-bit greyscale, as pyzbar sets it
@@ -152,7 +154,10 @@ _CODE32_ALPHABET = "0123456789BCDFGHJKLMNPQRSTUVWXYZ"
 
 def engines() -> dict[str, str]:
     """Return the decoding engines and their versions, for diagnostics."""
-    return {"zbar": _zbar_version(), "zxing-cpp": getattr(zxingcpp, "__version__", _dist_version("zxing-cpp"))}
+    return {
+        "zbar": _zbar_version(),
+        "zxing-cpp": getattr(zxingcpp, "__version__", _dist_version("zxing-cpp")),
+    }
 
 
 def decode_image(data: bytes, limits: DecodeLimits = DecodeLimits()) -> DecodeResult:
@@ -269,7 +274,9 @@ class _Pipeline:
         found = zxingcpp.read_barcodes(image, text_mode=zxingcpp.TextMode.Plain, **kwargs)
         zxing_qr = [b for b in found if _ZXING_NAMES.get(b.format.name) == "QR"]
         if zxing_qr:
-            for key in [k for k in self.symbols if k[0] == "QR" and self.symbols[k].engine == "zbar"]:
+            for key in [
+                k for k in self.symbols if k[0] == "QR" and self.symbols[k].engine == "zbar"
+            ]:
                 del self.symbols[key]
         for barcode in found:
             symbology = _ZXING_NAMES.get(barcode.format.name, barcode.format.name.upper())
@@ -289,11 +296,15 @@ class _Pipeline:
             if gtin is None:
                 return  # a failed check digit is a misread, never a result
             text = gtin
-        polygon = tuple((min(max(x, 0), self.width - 1), min(max(y, 0), self.height - 1)) for x, y in polygon)
+        polygon = tuple(
+            (min(max(x, 0), self.width - 1), min(max(y, 0), self.height - 1)) for x, y in polygon
+        )
         self.symbols.setdefault((symbology, text), Symbol(symbology, text, polygon, engine))
 
     def result(self, fmt: str) -> DecodeResult:
-        return DecodeResult(tuple(self.symbols.values()), self.width, self.height, fmt, tuple(self.passes))
+        return DecodeResult(
+            tuple(self.symbols.values()), self.width, self.height, fmt, tuple(self.passes)
+        )
 
 
 def _zbar_decode(image: Image.Image, density: int) -> list[tuple[pyzbar.Decoded, bool]]:
@@ -337,7 +348,9 @@ def _open(data: bytes, limits: DecodeLimits) -> Image.Image:
     if width <= 0 or height <= 0:
         raise ImageError("The image has no pixels.")
     if width * height > limits.max_pixels:
-        raise PayloadTooLarge(f"The image is {width}x{height} pixels; the limit is {limits.max_pixels} pixels.")
+        raise PayloadTooLarge(
+            f"The image is {width}x{height} pixels; the limit is {limits.max_pixels} pixels."
+        )
     try:
         frames = getattr(image, "n_frames", 1)
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -347,7 +360,9 @@ def _open(data: bytes, limits: DecodeLimits) -> Image.Image:
     return image
 
 
-def _load_gray(image: Image.Image, fmt: str, limits: DecodeLimits | None) -> tuple[Image.Image, int]:
+def _load_gray(
+    image: Image.Image, fmt: str, limits: DecodeLimits | None
+) -> tuple[Image.Image, int]:
     """Decode the first frame as grey, big JPEGs at reduced size (no limits: full size).
 
     Returns the stored (not yet oriented) image and its EXIF orientation (1 = upright).
@@ -357,7 +372,10 @@ def _load_gray(image: Image.Image, fmt: str, limits: DecodeLimits | None) -> tup
         longest = max(width, height)
         if longest > limits.work_size:
             # The decoder scales by 1/2, 1/4 or 1/8 while decoding, keeping this size or more.
-            wanted = (math.ceil(width * limits.work_size / longest), math.ceil(height * limits.work_size / longest))
+            wanted = (
+                math.ceil(width * limits.work_size / longest),
+                math.ceil(height * limits.work_size / longest),
+            )
             image.draft("L", wanted)
     try:
         image.seek(0)

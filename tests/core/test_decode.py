@@ -157,7 +157,9 @@ def test_gs1_datamatrix_keeps_aim_prefix_and_gs() -> None:
 
 
 def test_gs1_128_from_zbar_gets_aim_prefix() -> None:
-    image = imaging.zxing_image("(01)09506000134352(10)AB12(17)261231", "Code128", scale=3, gs1=True)
+    image = imaging.zxing_image(
+        "(01)09506000134352(10)AB12(17)261231", "Code128", scale=3, gs1=True
+    )
     result = decode_image(imaging.to_bytes(imaging.pad(image, 20)))
     assert texts(result) == ["]C1010950600013435210AB12\x1d17261231"]
 
@@ -173,9 +175,15 @@ def test_transparent_png_is_flattened_on_white() -> None:
     ("data", "error", "words"),
     [
         pytest.param(b"", ImageError, "empty", id="zero-bytes"),
-        pytest.param(imaging.random_bytes(), UnsupportedMediaType, "not an image", id="random-bytes"),
-        pytest.param("碳迹 label text\n".encode() * 20, UnsupportedMediaType, "not an image", id="text-file"),
-        pytest.param(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", UnsupportedMediaType, "not an image", id="pdf"),
+        pytest.param(
+            imaging.random_bytes(), UnsupportedMediaType, "not an image", id="random-bytes"
+        ),
+        pytest.param(
+            "碳迹 label text\n".encode() * 20, UnsupportedMediaType, "not an image", id="text-file"
+        ),
+        pytest.param(
+            b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", UnsupportedMediaType, "not an image", id="pdf"
+        ),
     ],
 )
 def test_bad_input(data: bytes, error: type[Exception], words: str) -> None:
@@ -238,10 +246,19 @@ def test_engines_report_versions() -> None:
 
 def test_decode_module_imports_no_web_or_storage_layers() -> None:
     tree = ast.parse(Path(decode_module.__file__).read_text(encoding="utf-8"))
-    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     forbidden = ("flask", "flask_smorest", "marshmallow", "schemas", "app.storage", "sqlite_utils")
-    assert not [name for name in imported if name.split(".")[0] in forbidden or name.startswith("app.storage")]
+    assert not [
+        name
+        for name in imported
+        if name.split(".")[0] in forbidden or name.startswith("app.storage")
+    ]
 
 
 def photo_cases() -> list[Path]:
