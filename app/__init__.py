@@ -37,10 +37,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
 
     from app.routes import certificates, factors, health, products, resolve
-    from app.web import cors
+    from app.web import cors, labels
 
     api = TanjiApi(app)
     for module in (products, resolve, certificates, factors, health):
         api.register_blueprint(module.blp)
+    app.register_blueprint(labels.bp)
     cors.init_app(app)
     return app
