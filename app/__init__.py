@@ -26,6 +26,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     if not app.config["DATABASE"]:
         app.config["DATABASE"] = os.path.join(app.instance_path, "tanji.db")
+    # Room for multipart framing around a photo of MAX_UPLOAD_BYTES; the scan checks the photo.
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 64 * 1024
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
@@ -36,12 +38,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["RESPONSE_CACHE_SIZE"], app.config["CACHE_MAX_AGE"]
     )
 
-    from app.routes import certificates, factors, health, products, resolve
-    from app.web import cors, labels
+    from app.routes import certificates, factors, health, products, resolve, scans
+    from app.web import cors, labels, ratelimit
 
     api = TanjiApi(app)
-    for module in (products, resolve, certificates, factors, health):
+    for module in (products, resolve, scans, certificates, factors, health):
         api.register_blueprint(module.blp)
     app.register_blueprint(labels.bp)
+    ratelimit.init_app(app, scans.blp)
     cors.init_app(app)
     return app

@@ -16,6 +16,18 @@ class Config:
     RESOLVE_BATCH_LIMIT = 100
     # How many rendered lookup responses each worker keeps in memory.
     RESPONSE_CACHE_SIZE = 20000
+    # Largest photo POST /v1/scans accepts, in bytes; Flask's MAX_CONTENT_LENGTH is derived from it.
+    MAX_UPLOAD_BYTES = 15 * 1024 * 1024
+    # Largest image, in pixels (from its header), the scanner decodes; bigger ones get 413.
+    SCAN_MAX_PIXELS = 40_000_000
+    # Most frames an animated GIF/TIFF/WebP may declare before it is refused (413).
+    SCAN_MAX_FRAMES = 100
+    # POST /v1/scans limit per client IP (flask-limiter syntax); decoding is CPU-heavy.
+    SCAN_RATE_LIMIT = "30 per minute"
+    # Where rate-limit counters live; memory:// is per worker and forgets IPs on restart.
+    RATELIMIT_STORAGE_URI = "memory://"
+    # False switches rate limiting off (tests do, except the limiter's own test).
+    RATELIMIT_ENABLED = True
 
     # flask-smorest / OpenAPI
     API_TITLE = "Tanji 碳迹 API"

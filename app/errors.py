@@ -5,7 +5,8 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify
+from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
 from app.core import errors as domain
 
@@ -43,10 +44,36 @@ def error_body(error: domain.DomainError) -> dict[str, Any]:
     }
 
 
+def _respond(body: dict[str, Any]):
+    response = jsonify(body)
+    response.status_code = body["code"]
+    return response
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(domain.DomainError)
     def handle_domain_error(error: domain.DomainError):
-        body = error_body(error)
-        response = jsonify(body)
-        response.status_code = body["code"]
-        return response
+        return _respond(error_body(error))
+
+    # Werkzeug raises these before a view runs (body over MAX_CONTENT_LENGTH) or flask-limiter
+    # does (over the rate limit); flask-smorest would answer in the right shape but with no
+    # message or reason, so they get ours. Retry-After is added by flask-limiter afterwards.
+    @app.errorhandler(RequestEntityTooLarge)
+    def handle_too_large(_error: RequestEntityTooLarge):
+        limit = current_app.config["MAX_UPLOAD_BYTES"]
+        error = domain.PayloadTooLarge(
+            f"The request body is over the {limit}-byte upload limit.", limit=limit
+        )
+        return _respond(error_body(error))
+
+    @app.errorhandler(TooManyRequests)
+    def handle_too_many(error: TooManyRequests):
+        return _respond(
+            {
+                "code": 429,
+                "status": HTTPStatus(429).phrase,
+                "message": f"Too many requests: the limit is {error.description}. "
+                "Retry after the number of seconds in Retry-After.",
+                "errors": {"reason": "rate_limited", "limit": error.description},
+            }
+        )

@@ -1,0 +1,85 @@
+"""Photo in, products out: decode every code in an image, then resolve each like /v1/resolve."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from app.core.decode import DecodeLimits, Symbol, decode_image
+from app.core.errors import PayloadTooLarge
+from app.core.footprints import BatchItem, Catalogue, Text, resolve_many
+
+#: Shown when a photo holds no readable code, so an app can coach its user.
+NO_CODE_HINT = Text(
+    zh="未识别到条码或二维码。请靠近一些，保持手机稳定，并在光线充足处让条码占满取景框后重拍。",
+    en=(
+        "No barcode or QR code found. Move closer, hold the phone steady and use better light, "
+        "so the code fills the frame, then try again."
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ScannedSymbol:
+    """One code found in the photo and what it resolved to (or why it did not)."""
+
+    symbol: Symbol
+    item: BatchItem
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Every distinct code in one photo, resolved, with the image facts for diagnostics."""
+
+    symbols: tuple[ScannedSymbol, ...]
+    width: int  # after EXIF orientation
+    height: int
+    format: str
+    passes: tuple[str, ...]
+
+    @property
+    def hint(self) -> Text | None:
+        return None if self.symbols else NO_CODE_HINT
+
+
+def scan(
+    image: bytes,
+    catalogue: Catalogue,
+    *,
+    limits: DecodeLimits,
+    today: dt.date,
+    public_base_url: str,
+    max_bytes: int | None = None,
+) -> ScanResult:
+    """Decode every code in ``image`` and resolve each one, in O(1) catalogue queries.
+
+    A code that decodes but does not resolve (unknown GTIN, not a product code, bad check
+    digit) is a result with its own error, not a failure of the scan. The same text read
+    twice (two engines, two copies on one pack) is reported once, where it was first seen.
+
+    Raises PayloadTooLarge (over ``max_bytes``, or over the pixel or frame limits, judged
+    from the header before pixels are decoded), UnsupportedMediaType and ImageError.
+    """
+    if max_bytes is not None and len(image) > max_bytes:
+        raise PayloadTooLarge(
+            f"The image is {len(image)} bytes; the limit is {max_bytes} bytes.", limit=max_bytes
+        )
+    decoded = decode_image(image, limits)
+    first_seen: dict[str, Symbol] = {}
+    for symbol in decoded.symbols:
+        first_seen.setdefault(symbol.text, symbol)
+    unique = list(first_seen.values())
+    items = (
+        resolve_many(
+            catalogue, [s.text for s in unique], today=today, public_base_url=public_base_url
+        )
+        if unique
+        else []
+    )
+    return ScanResult(
+        symbols=tuple(ScannedSymbol(s, i) for s, i in zip(unique, items, strict=True)),
+        width=decoded.width,
+        height=decoded.height,
+        format=decoded.format,
+        passes=decoded.passes,
+    )
