@@ -34,11 +34,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     app.extensions["tanji_response_cache"] = ResponseCache(app.config["RESPONSE_CACHE_SIZE"])
 
-    from app.routes import certificates, factors, health, products, resolve
+    from app.routes import certificates, factors, health, household, products, resolve
     from app.web import cors
 
     api = TanjiApi(app)
-    for module in (products, resolve, certificates, factors, health):
+    for module in (products, resolve, certificates, factors, health, household):
         api.register_blueprint(module.blp)
     cors.init_app(app)
     return app

@@ -6,10 +6,10 @@ protocols, so ``estimate`` is deterministic for a given catalogue, factor table 
 How the total is composed (the one rule everything else follows):
 
     total = life-cycle lines   (electricity at the national life-cycle footprint factor,
-                                certified purchases, tap water proxy)
+                                certified purchases)
           + combustion lines   (CO2 of fuel burnt at home or in the car, heat-plant CO2 of
                                 district heating, jet fuel per air passenger-km)
-          + operational lines  (rail passenger-km)
+          + operational lines  (rail passenger-km, tap water supply)
 
 Each boundary has its own subtotal. A grid-average CO2 electricity figure (national or
 regional) is only ever shown as a separately labelled view and is never part of the total.
@@ -63,18 +63,18 @@ NOTICE = Text(
 
 COMPOSITION = Text(
     zh=(
-        "总量 = 全生命周期部分（全国电力碳足迹因子计算的用电、有效认证产品的碳足迹、自来水）"
+        "总量 = 全生命周期部分（全国电力碳足迹因子计算的用电、有效认证产品的碳足迹）"
         "+ 燃烧部分（在家和车内燃烧燃料的直接二氧化碳、集中供热的热源二氧化碳、航空燃油）"
-        "+ 运营部分（铁路客运）。各部分边界不同，分别列出小计；"
+        "+ 运营部分（铁路客运、自来水供应）。各部分边界不同，分别列出小计；"
         "燃烧部分仅含二氧化碳，不含燃料上游排放。"
         "电网平均二氧化碳因子（全国或区域）只作为单独标注的参考视图，从不计入总量。"
         "未认证、证书失效或未收录的商品不计入总量，并列出原因。"
     ),
     en=(
         "Total = life-cycle part (electricity at the national life-cycle carbon footprint factor, "
-        "certified product footprints, tap water) + combustion part (direct CO2 of fuel burnt at "
+        "certified product footprints) + combustion part (direct CO2 of fuel burnt at "
         "home and in the car, heat-plant CO2 of district heating, jet fuel) + operational part "
-        "(rail). The parts have different boundaries and are reported as separate subtotals; "
+        "(rail, tap water supply). The parts have different boundaries and are reported as separate subtotals; "
         "combustion lines are CO2 only and exclude the fuels' supply chains. Grid-average CO2 "
         "electricity factors (national or regional) are shown only as a separately labelled view "
         "and never added to the total. Purchases without a valid certificate, or not in the "
@@ -473,44 +473,73 @@ def estimate(
     )
 
 
-def _activity_line(activity: Activity, table: Sequence[Factor]) -> Line:
+def validate_activity(activity: Activity) -> None:
+    """Raises InvalidInput (naming the field) unless the estimator can use this activity."""
+    _quantity(activity)
+
+
+def validate_purchase(purchase: Purchase) -> None:
+    """Raises InvalidInput unless the quantity is more than zero and plausible."""
+    _check(purchase.quantity, MAX_PURCHASE_QUANTITY, _join(purchase.field, "quantity"))
+    if purchase.quantity == 0:
+        raise InvalidInput(
+            "A quantity must be more than zero.", field=_join(purchase.field, "quantity")
+        )
+
+
+def _quantity(
+    activity: Activity,
+) -> tuple[Kind, Decimal, Decimal | None, str | None, Assumption | None, str | None]:
+    """(kind, quantity in the kind's per-unit, given amount, given unit, assumption, note)."""
     kind = KINDS.get(activity.kind)
     if kind is None:
         raise InvalidInput(f"Unknown input kind '{activity.kind}'.", field=activity.field)
     assumption = None
     note = None
+    if activity.distance is not None and activity.kind not in ("petrol", "diesel"):
+        raise InvalidInput("Only a car (petrol or diesel) takes a distance.", field=activity.field)
+    if activity.distance is not None and activity.amount is not None:
+        raise InvalidInput(
+            "Give litres or a distance, not both.", field=_join(activity.field, "amount")
+        )
     if activity.distance is not None:
         amount = _amount_in(
             activity.distance,
             activity.distance_unit,
             _DISTANCE,
             MAX_DISTANCE,
-            f"{activity.field}.distance",
+            _join(activity.field, "distance"),
         )
         if activity.consumption is None:
             raise InvalidInput(
                 "A distance needs the car's consumption (L/100km).",
-                field=f"{activity.field}.consumption",
+                field=_join(activity.field, "consumption"),
             )
-        consumption = _check(activity.consumption, MAX_CONSUMPTION, f"{activity.field}.consumption")
+        consumption = _check(
+            activity.consumption, MAX_CONSUMPTION, _join(activity.field, "consumption")
+        )
         quantity = amount * consumption / HUNDRED
         given_amount, given_unit = activity.distance, activity.distance_unit or "km"
         note = f"{amount} km x {consumption} L/100km"
     elif activity.amount is None:
-        raise InvalidInput("An amount is required.", field=f"{activity.field}.amount")
+        raise InvalidInput("An amount is required.", field=_join(activity.field, "amount"))
     elif activity.kind == "district_heating" and activity.unit == "m2":
-        area = _check(activity.amount, MAX_HEATED_AREA, f"{activity.field}.amount")
+        area = _check(activity.amount, MAX_HEATED_AREA, _join(activity.field, "amount"))
         assumption = HEAT_DEMAND
         quantity = area * HEAT_DEMAND.value
         given_amount, given_unit = activity.amount, "m2"
         note = f"{area} m2 x {HEAT_DEMAND.value} GJ/m2 per season (assumption {HEAT_DEMAND.id})"
     else:
         quantity = _amount_in(
-            activity.amount, activity.unit, kind.units, kind.maximum, f"{activity.field}"
+            activity.amount, activity.unit, kind.units, kind.maximum, activity.field
         )
         given_amount, given_unit = activity.amount, activity.unit
-    quantity = quantity * activity.share
+    return kind, quantity, given_amount, given_unit, assumption, note
 
+
+def _activity_line(activity: Activity, table: Sequence[Factor]) -> Line:
+    kind, quantity, given_amount, given_unit, assumption, note = _quantity(activity)
+    quantity = quantity * activity.share
     factor = _factor_for(kind.category, table)
     if factor is None:
         raise InvalidInput(
@@ -567,9 +596,7 @@ def _purchases(
     purchases: Sequence[Purchase], catalogue: Catalogue, as_of: dt.date, public_base_url: str
 ) -> tuple[list[Line], list[NotCounted]]:
     for p in purchases:
-        _check(p.quantity, MAX_PURCHASE_QUANTITY, f"{p.field}.quantity")
-        if p.quantity == 0:
-            raise InvalidInput("A quantity must be more than zero.", field=f"{p.field}.quantity")
+        validate_purchase(p)
     items = resolve_many(
         catalogue, [p.code for p in purchases], today=as_of, public_base_url=public_base_url
     )
@@ -757,13 +784,13 @@ def _amount_in(
     if unit not in units:
         raise InvalidInput(
             f"Unknown unit '{unit}'; use one of {', '.join(units)}.",
-            field=f"{field}.unit",
+            field=_join(field, "unit"),
             allowed=list(units),
         )
-    value = _check(amount, None, f"{field}.amount") * units[unit]
+    value = _check(amount, None, _join(field, "amount")) * units[unit]
     if value > maximum:
         raise InvalidInput(
-            f"{amount} {unit} is implausibly large for one household.", field=f"{field}.amount"
+            f"{amount} {unit} is implausibly large for one household.", field=_join(field, "amount")
         )
     return value
 
@@ -776,6 +803,10 @@ def _check(value: Decimal, maximum: Decimal | None, field: str) -> Decimal:
     if maximum is not None and value > maximum:
         raise InvalidInput(f"{value} is implausibly large for one household.", field=field)
     return value
+
+
+def _join(base: str, name: str) -> str:
+    return f"{base}.{name}" if base else name
 
 
 def _kg(value: Decimal) -> Decimal:
