@@ -31,7 +31,9 @@ class Strict(Schema):
 # -- requests ----------------------------------------------------------------------------
 class QuantityIn(Strict):
     amount = fields.Decimal(required=True, metadata={"example": "250"})
-    unit = fields.String(required=True, validate=validate.Length(max=16), metadata={"example": "kWh"})
+    unit = fields.String(
+        required=True, validate=validate.Length(max=16), metadata={"example": "kWh"}
+    )
 
 
 class PeriodIn(Strict):
@@ -44,7 +46,9 @@ class CarIn(Strict):
     fuel = fields.String(required=True, validate=validate.OneOf(("petrol", "diesel")))
     amount = fields.Decimal(metadata={"description": "Fuel bought, with unit (L or m3)"})
     unit = fields.String(validate=validate.Length(max=16), metadata={"example": "L"})
-    distance = fields.Nested(QuantityIn, metadata={"description": "Distance driven (km or m), with consumption"})
+    distance = fields.Nested(
+        QuantityIn, metadata={"description": "Distance driven (km or m), with consumption"}
+    )
     consumption = fields.Decimal(metadata={"description": "Litres per 100 km"})
 
 
@@ -54,7 +58,9 @@ class PurchaseIn(Strict):
         validate=validate.Length(min=1, max=4096),
         metadata={"description": "Anything /v1/resolve accepts", "example": "09506000134352"},
     )
-    quantity = fields.Decimal(load_default=None, metadata={"description": "Sales units bought; default 1"})
+    quantity = fields.Decimal(
+        load_default=None, metadata={"description": "Sales units bought; default 1"}
+    )
 
 
 class EstimateRequest(Strict):
@@ -63,22 +69,32 @@ class EstimateRequest(Strict):
     province = fields.String(
         validate=validate.Length(max=8),
         allow_none=True,
-        metadata={"description": "ISO 3166-2:CN code, e.g. GD or CN-GD; enables the regional grid view"},
+        metadata={
+            "description": "ISO 3166-2:CN code, e.g. GD or CN-GD; enables the regional grid view"
+        },
     )
     electricity = fields.Nested(QuantityIn, metadata={"description": "kWh, 度 or MWh"})
-    ev_charging = fields.Nested(QuantityIn, metadata={"description": "kWh charged at home or public chargers"})
+    ev_charging = fields.Nested(
+        QuantityIn, metadata={"description": "kWh charged at home or public chargers"}
+    )
     natural_gas = fields.Nested(QuantityIn, metadata={"description": "m3 or L"})
     lpg = fields.Nested(QuantityIn, metadata={"description": "kg, g or t"})
     coal = fields.Nested(QuantityIn, metadata={"description": "kg, g or t"})
     district_heating = fields.Nested(
-        QuantityIn, metadata={"description": "GJ, MJ, kWh, MWh, Gcal; or m2 of heated floor area for a season"}
+        QuantityIn,
+        metadata={"description": "GJ, MJ, kWh, MWh, Gcal; or m2 of heated floor area for a season"},
     )
     tap_water = fields.Nested(QuantityIn, metadata={"description": "m3, t (吨) or L"})
     car = fields.List(fields.Nested(CarIn), validate=validate.Length(max=20))
-    rail = fields.Nested(QuantityIn, metadata={"description": "Passenger-km travelled by the household (km)"})
-    air = fields.Nested(QuantityIn, metadata={"description": "Passenger-km flown by the household (km)"})
+    rail = fields.Nested(
+        QuantityIn, metadata={"description": "Passenger-km travelled by the household (km)"}
+    )
+    air = fields.Nested(
+        QuantityIn, metadata={"description": "Passenger-km flown by the household (km)"}
+    )
     purchases = fields.List(
-        fields.Nested(PurchaseIn), metadata={"description": "At most HOUSEHOLD_PURCHASE_LIMIT (2000) lines"}
+        fields.Nested(PurchaseIn),
+        metadata={"description": "At most HOUSEHOLD_PURCHASE_LIMIT (2000) lines"},
     )
 
 
@@ -91,7 +107,9 @@ class EstimateQuery(LangQuery):
 class HouseholdIn(Strict):
     consent = fields.Boolean(required=True, metadata={"description": "Must be true"})
     consent_version = fields.String(
-        required=True, validate=validate.Length(max=32), metadata={"description": "Version of the consent text agreed to"}
+        required=True,
+        validate=validate.Length(max=32),
+        metadata={"description": "Version of the consent text agreed to"},
     )
     household_size = fields.Integer(required=True)
     province = fields.String(validate=validate.Length(max=8), allow_none=True)
@@ -103,7 +121,9 @@ class EntryIn(Strict):
     start = fields.Date(metadata={"description": "First day a bill covers"})
     end = fields.Date(metadata={"description": "Last day a bill covers"})
     month = fields.String(validate=_MONTH, metadata={"description": "Or the month a bill covers"})
-    code = fields.String(validate=validate.Length(min=1, max=4096), metadata={"description": "Purchases"})
+    code = fields.String(
+        validate=validate.Length(min=1, max=4096), metadata={"description": "Purchases"}
+    )
     quantity = fields.Decimal(metadata={"description": "Purchases: sales units; default 1"})
     amount = fields.Decimal()
     unit = fields.String(validate=validate.Length(max=16))
@@ -149,7 +169,9 @@ class LineSchema(Schema):
     label = fields.Function(lambda ln: _text(ln.label))
     given = fields.Function(lambda ln: {"amount": _s(ln.given_amount), "unit": ln.given_unit})
     activity = fields.Function(lambda ln: {"amount": _s(ln.activity), "unit": ln.activity_unit})
-    kg = fields.Decimal(as_string=True, metadata={"description": "kg CO2e (CO2 where basis is CO2)"})
+    kg = fields.Decimal(
+        as_string=True, metadata={"description": "kg CO2e (CO2 where basis is CO2)"}
+    )
     uncertainty = fields.Function(
         lambda ln: {"pct": _s(ln.uncertainty_pct), "low_kg": _s(ln.low), "high_kg": _s(ln.high)}
     )
@@ -225,21 +247,32 @@ class ComparisonSchema(Schema):
             "note": c.reference.note,
         }
     )
-    ratio = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "yours / reference"})
+    ratio = fields.Decimal(
+        as_string=True, allow_none=True, metadata={"description": "yours / reference"}
+    )
     note = fields.Function(lambda c: _text(c.note))
 
 
 class EstimateSchema(Schema):
     """The estimate: every number traceable to a factor, certificate or labelled assumption."""
 
-    notice = fields.Function(lambda e: _text(e.notice), metadata={"description": "What this is, in words"})
-    period = fields.Function(lambda e: {"start": e.start.isoformat(), "end": e.end.isoformat(), "days": e.days})
+    notice = fields.Function(
+        lambda e: _text(e.notice), metadata={"description": "What this is, in words"}
+    )
+    period = fields.Function(
+        lambda e: {"start": e.start.isoformat(), "end": e.end.isoformat(), "days": e.days}
+    )
     certificates_as_of = fields.Date(attribute="as_of")
     household_size = fields.Integer()
     province = fields.String(allow_none=True)
     grid_region = fields.String(allow_none=True)
     total = fields.Function(
-        lambda e: {"kg": str(e.total), "low_kg": str(e.low), "high_kg": str(e.high), "unit": "kg CO2e"}
+        lambda e: {
+            "kg": str(e.total),
+            "low_kg": str(e.low),
+            "high_kg": str(e.high),
+            "unit": "kg CO2e",
+        }
     )
     composition = fields.Function(lambda e: _text(e.composition))
     subtotals = fields.List(fields.Nested(SubtotalSchema))
@@ -258,18 +291,24 @@ class HouseholdSchema(Schema):
     id = fields.String()
     household_size = fields.Integer()
     province = fields.String(allow_none=True)
-    consent = fields.Function(lambda h: {"version": h.consent_version, "given_at": h.consent_given_at})
+    consent = fields.Function(
+        lambda h: {"version": h.consent_version, "given_at": h.consent_given_at}
+    )
     last_active_on = fields.Date()
 
 
 class CreatedSchema(Schema):
     household = fields.Nested(HouseholdSchema)
-    token = fields.String(metadata={"description": "Bearer token, shown once; Tanji keeps only its hash"})
+    token = fields.String(
+        metadata={"description": "Bearer token, shown once; Tanji keeps only its hash"}
+    )
     notice = fields.String()
 
 
 class TokenSchema(Schema):
-    token = fields.String(metadata={"description": "The new bearer token, shown once; the old one no longer works"})
+    token = fields.String(
+        metadata={"description": "The new bearer token, shown once; the old one no longer works"}
+    )
 
 
 class EntrySchema(Schema):

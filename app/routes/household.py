@@ -45,7 +45,15 @@ blp = Blueprint(
 _estimate = EstimateSchema()
 _BEARER = {"security": [{"bearerAuth": []}]}
 #: Single-value inputs of the stateless request, in the order lines are listed.
-_SINGLE = ("electricity", "ev_charging", "natural_gas", "lpg", "coal", "district_heating", "tap_water")
+_SINGLE = (
+    "electricity",
+    "ev_charging",
+    "natural_gas",
+    "lpg",
+    "coal",
+    "district_heating",
+    "tap_water",
+)
 
 
 @blp.after_request
@@ -82,7 +90,11 @@ def _authenticated(household_id: str) -> Household:
 class HouseholdEstimate(MethodView):
     @blp.arguments(EstimateRequest)
     @blp.response(200, EstimateSchema)
-    @blp.alt_response(422, response="UNPROCESSABLE_CONTENT", description="An impossible input; `errors` names the field")
+    @blp.alt_response(
+        422,
+        response="UNPROCESSABLE_CONTENT",
+        description="An impossible input; `errors` names the field",
+    )
     def post(self, body: dict):
         """Estimate a household's footprint for a period; stores nothing
 
@@ -91,7 +103,9 @@ class HouseholdEstimate(MethodView):
         """
         start, end = core.period_of(**_period(body["period"]))
         activities = [
-            core.Activity(name, name, body[name]["amount"], body[name]["unit"]) for name in _SINGLE if name in body
+            core.Activity(name, name, body[name]["amount"], body[name]["unit"])
+            for name in _SINGLE
+            if name in body
         ]
         for i, car in enumerate(body.get("car", [])):
             distance = car.get("distance") or {}
@@ -108,11 +122,15 @@ class HouseholdEstimate(MethodView):
             )
         for name in ("rail", "air"):
             if name in body:
-                activities.append(core.Activity(name, name, body[name]["amount"], body[name]["unit"]))
+                activities.append(
+                    core.Activity(name, name, body[name]["amount"], body[name]["unit"])
+                )
         purchases = body.get("purchases", [])
         limit = current_app.config["HOUSEHOLD_PURCHASE_LIMIT"]
         if len(purchases) > limit:
-            raise InvalidInput(f"Send at most {limit} purchase lines.", field="purchases", limit=limit)
+            raise InvalidInput(
+                f"Send at most {limit} purchase lines.", field="purchases", limit=limit
+            )
         inputs = core.Inputs(
             start=start,
             end=end,
@@ -120,7 +138,11 @@ class HouseholdEstimate(MethodView):
             province=body.get("province"),
             activities=tuple(activities),
             purchases=tuple(
-                core.Purchase(p["code"], p["quantity"] if p["quantity"] is not None else Decimal(1), f"purchases[{i}]")
+                core.Purchase(
+                    p["code"],
+                    p["quantity"] if p["quantity"] is not None else Decimal(1),
+                    f"purchases[{i}]",
+                )
                 for i, p in enumerate(purchases)
             ),
         )
@@ -132,14 +154,24 @@ class Consent(MethodView):
     @blp.response(200, ConsentSchema)
     def get(self):
         """The consent text (zh-CN and en) and its version, to show before saving a household"""
-        return jsonify(dump(ConsentSchema(), {"version": core.CONSENT_VERSION, "text": core.CONSENT_TEXT}, lang=lang()))
+        return jsonify(
+            dump(
+                ConsentSchema(),
+                {"version": core.CONSENT_VERSION, "text": core.CONSENT_TEXT},
+                lang=lang(),
+            )
+        )
 
 
 @blp.route("/households")
 class Households(MethodView):
     @blp.arguments(HouseholdIn)
     @blp.response(201, CreatedSchema)
-    @blp.alt_response(422, response="UNPROCESSABLE_CONTENT", description="No consent, an old consent version, or an unknown field")
+    @blp.alt_response(
+        422,
+        response="UNPROCESSABLE_CONTENT",
+        description="No consent, an old consent version, or an unknown field",
+    )
     def post(self, body: dict):
         """Save a household (opt-in): needs consent; returns its id and a token shown once"""
         created = households.create(
@@ -205,7 +237,7 @@ class Entries(MethodView):
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(422, response="UNPROCESSABLE_CONTENT")
     def post(self, body: dict, household_id: str):
-        """Add a purchase (code, quantity, date) or a bill (kind, amount, unit, start/end or month)"""
+        """Add a purchase (code, quantity, date) or a bill (amount, unit, start/end or month)"""
         household = _authenticated(household_id)
         start, end = _entry_period(body)
         distance = body.get("distance") or {}
@@ -269,7 +301,7 @@ class Export(MethodView):
             "exported_on": today(),
             "household": household,
             "entries": _store().entries(household.id),
-            "note": "This is everything Tanji stores about this household, except the hash of its token.",
+            "note": "Everything Tanji stores about this household, except the hash of its token.",
         }
 
 
@@ -285,7 +317,9 @@ def _entry_period(body: dict) -> tuple[dt.date, dt.date]:
     try:
         return core.period_of(body.get("start"), body.get("end"), body.get("month"))
     except InvalidInput as error:
-        field = error.details.get("field", "period").removeprefix("period.").replace("period", "start")
+        field = (
+            error.details.get("field", "period").removeprefix("period.").replace("period", "start")
+        )
         raise InvalidInput(error.message, field=field) from None
 
 
@@ -295,7 +329,9 @@ def purge_command() -> None:
     db = connect(current_app.config["DATABASE"])
     try:
         removed = households.purge_inactive(
-            SqliteHouseholds(db), today=today(), retention_days=current_app.config["HOUSEHOLD_RETENTION_DAYS"]
+            SqliteHouseholds(db),
+            today=today(),
+            retention_days=current_app.config["HOUSEHOLD_RETENTION_DAYS"],
         )
     finally:
         db.conn.close()

@@ -59,21 +59,27 @@ class SqliteHouseholds:
     def touch(self, household_id: str, day: dt.date) -> None:
         with self._write():
             self.db.execute(
-                "update households set last_active_on = ? where id = ?", [day.isoformat(), household_id]
+                "update households set last_active_on = ? where id = ?",
+                [day.isoformat(), household_id],
             )
 
     def set_token_hash(self, household_id: str, token_hash: str) -> None:
         with self._write():
-            self.db.execute("update households set token_hash = ? where id = ?", [token_hash, household_id])
+            self.db.execute(
+                "update households set token_hash = ? where id = ?", [token_hash, household_id]
+            )
 
     def add_entry(self, entry: Entry, *, limit: int) -> None:
         """Raises InvalidInput (field entries) if the household already has ``limit`` entries."""
         with self._write():
             count = self.db.execute(
-                "select count(*) from household_entries where household_id = ?", [entry.household_id]
+                "select count(*) from household_entries where household_id = ?",
+                [entry.household_id],
             ).fetchone()[0]
             if count >= limit:
-                raise InvalidInput(f"A household keeps at most {limit} entries.", field="entries", limit=limit)
+                raise InvalidInput(
+                    f"A household keeps at most {limit} entries.", field="entries", limit=limit
+                )
             self.db.execute(
                 "insert into household_entries (id, household_id, kind, start_on, end_on, code, "
                 "quantity, amount, unit, distance, distance_unit, consumption) "
@@ -98,7 +104,8 @@ class SqliteHouseholds:
         """True if an entry of this household was deleted."""
         with self._write():
             cursor = self.db.execute(
-                "delete from household_entries where household_id = ? and id = ?", [household_id, entry_id]
+                "delete from household_entries where household_id = ? and id = ?",
+                [household_id, entry_id],
             )
             return cursor.rowcount > 0
 
@@ -124,8 +131,12 @@ class SqliteHouseholds:
         with self._write():
             stale = "select id from households where last_active_on < ?"
             params = [inactive_before.isoformat()]
-            self.db.execute(f"delete from household_entries where household_id in ({stale})", params)
-            return self.db.execute("delete from households where last_active_on < ?", params).rowcount
+            self.db.execute(
+                f"delete from household_entries where household_id in ({stale})", params
+            )
+            return self.db.execute(
+                "delete from households where last_active_on < ?", params
+            ).rowcount
 
 
 def _household(row: dict) -> Household:

@@ -29,26 +29,82 @@ def factor(
     pct="5",
 ):
     return Factor(
-        id=id, category=category, name_zh=id, name_en=id, value=D(value), unit=unit, basis=basis,
-        boundary=boundary, region=region, year=year, publisher="p", source_title="t", source_url="u",
-        published_on=None, database=None, version=None, uncertainty_pct=D(pct) if pct else None,
+        id=id,
+        category=category,
+        name_zh=id,
+        name_en=id,
+        value=D(value),
+        unit=unit,
+        basis=basis,
+        boundary=boundary,
+        region=region,
+        year=year,
+        publisher="p",
+        source_title="t",
+        source_url="u",
+        published_on=None,
+        database=None,
+        version=None,
+        uncertainty_pct=D(pct) if pct else None,
         note=None,
-    )  # fmt: skip
+    )
 
 
 FACTORS = [
-    factor("el-2023", "electricity", "0.6205", "kg CO2e/kWh", basis="CO2e", boundary="life-cycle", year=2023),
-    factor("el-2024", "electricity", "0.5777", "kg CO2e/kWh", basis="CO2e", boundary="life-cycle", year=2024),
+    factor(
+        "el-2023",
+        "electricity",
+        "0.6205",
+        "kg CO2e/kWh",
+        basis="CO2e",
+        boundary="life-cycle",
+        year=2023,
+    ),
+    factor(
+        "el-2024",
+        "electricity",
+        "0.5777",
+        "kg CO2e/kWh",
+        basis="CO2e",
+        boundary="life-cycle",
+        year=2024,
+    ),
     # Newer, but the wrong boundary or region: never chosen as the electricity factor.
     factor("grid-2025", "electricity", "0.5000", "kg CO2/kWh", boundary="grid-average", year=2025),
-    factor("grid-2025-south", "electricity", "0.4000", "kg CO2/kWh", boundary="grid-average", region="CN-South", year=2025),
-    factor("lc-2025-north", "electricity", "0.9000", "kg CO2e/kWh", basis="CO2e", boundary="life-cycle", region="CN-North", year=2025),
+    factor(
+        "grid-2025-south",
+        "electricity",
+        "0.4000",
+        "kg CO2/kWh",
+        boundary="grid-average",
+        region="CN-South",
+        year=2025,
+    ),
+    factor(
+        "lc-2025-north",
+        "electricity",
+        "0.9000",
+        "kg CO2e/kWh",
+        basis="CO2e",
+        boundary="life-cycle",
+        region="CN-North",
+        year=2025,
+    ),
     factor("gas", "natural-gas", "2.162", "kg CO2/m3"),
     factor("lpg", "lpg", "3.101", "kg CO2/kg"),
     factor("petrol", "petrol", "2.272", "kg CO2/L"),
     factor("heat", "district-heating", "110", "kg CO2/GJ", pct="30"),
-    factor("rail", "rail", "0.035", "kg CO2e/pkm", basis="CO2e", boundary="operational", region="GB", pct="50"),
-]  # fmt: skip
+    factor(
+        "rail",
+        "rail",
+        "0.035",
+        "kg CO2e/pkm",
+        basis="CO2e",
+        boundary="operational",
+        region="GB",
+        pct="50",
+    ),
+]
 
 
 class Factors:
@@ -84,19 +140,39 @@ def certificate(
     number, gtin, *, per_unit="2.50", issued="2025-01-01", until="2027-12-31", status="valid"
 ):
     return Certificate(
-        number=number, gtin=gtin, body=BODY, standards=("GB/T 24067-2024",), pcf=D("1"),
-        declared_unit="item", declared_unit_amount=D(1), pcf_per_sales_unit=D(per_unit) if per_unit else None,
-        system_boundary="cradle-to-grave", stages=None, reference_period_start=dt.date(2024, 1, 1),
-        reference_period_end=dt.date(2024, 12, 31), issued_on=dt.date.fromisoformat(issued),
-        valid_until=dt.date.fromisoformat(until), status=status, status_reason=None, status_changed_on=None,
-        verified_by=None, verified_on=None, characterization="AR6", factor_database="CLCD",
-        factor_database_version="1.0", sample=True,
-    )  # fmt: skip
+        number=number,
+        gtin=gtin,
+        body=BODY,
+        standards=("GB/T 24067-2024",),
+        pcf=D("1"),
+        declared_unit="item",
+        declared_unit_amount=D(1),
+        pcf_per_sales_unit=D(per_unit) if per_unit else None,
+        system_boundary="cradle-to-grave",
+        stages=None,
+        reference_period_start=dt.date(2024, 1, 1),
+        reference_period_end=dt.date(2024, 12, 31),
+        issued_on=dt.date.fromisoformat(issued),
+        valid_until=dt.date.fromisoformat(until),
+        status=status,
+        status_reason=None,
+        status_changed_on=None,
+        verified_by=None,
+        verified_on=None,
+        characterization="AR6",
+        factor_database="CLCD",
+        factor_database_version="1.0",
+        sample=True,
+    )
 
 
 VALID, EXPIRED, LAPSES_LATER, REVOKED, UNCERTIFIED = (
-    "00200000000011", "00200000000028", "00200000000035", "00200000000042", "00200000000059",
-)  # fmt: skip
+    "00200000000011",
+    "00200000000028",
+    "00200000000035",
+    "00200000000042",
+    "00200000000059",
+)
 CERTS = {
     VALID: [certificate("TJS-PCF-2025-0001", VALID)],
     EXPIRED: [certificate("TJS-PCF-2022-0001", EXPIRED, until="2026-04-30")],
@@ -128,9 +204,12 @@ class Catalogue:
 def run(*activities, purchases=(), size=2, province=None, period=MAY, factors=None, today=TODAY):
     inputs = Inputs(period[0], period[1], size, province, tuple(activities), tuple(purchases))
     return estimate(
-        inputs, factors=factors or Factors(), catalogue=Catalogue(), today=today,
+        inputs,
+        factors=factors or Factors(),
+        catalogue=Catalogue(),
+        today=today,
         public_base_url="https://tanji.example",
-    )  # fmt: skip
+    )
 
 
 def test_electricity_uses_latest_national_life_cycle_factor():
@@ -253,10 +332,15 @@ def test_comparisons_carry_sources():
         (Activity("electricity", "electricity", D("1e9"), "kWh"), "electricity.amount"),
         (Activity("electricity", "electricity", D("NaN"), "kWh"), "electricity.amount"),
         (Activity("petrol", "car[1]", distance=D("100"), distance_unit="km"), "car[1].consumption"),
-        (Activity("petrol", "car[1]", distance=D("100"), distance_unit="km", consumption=D("900")), "car[1].consumption"),
+        (
+            Activity(
+                "petrol", "car[1]", distance=D("100"), distance_unit="km", consumption=D("900")
+            ),
+            "car[1].consumption",
+        ),
         (Activity("district_heating", "heat", D("1e6"), "m2"), "heat.amount"),
     ],
-)  # fmt: skip
+)
 def test_impossible_inputs_name_the_field(activity, field):
     with pytest.raises(InvalidInput) as raised:
         run(activity)
