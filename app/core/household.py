@@ -24,7 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from app.core.errors import InvalidInput
 from app.core.factors import Factor, FactorQuery, FactorStore, latest
-from app.core.footprints import Catalogue, Certificate, Product, Text, resolve_many
+from app.core.footprints import BatchItem, Catalogue, Certificate, Product, Text, resolve_many
 
 KG = Decimal("0.001")
 ZERO = Decimal(0)
@@ -211,7 +211,9 @@ class Inputs:
 
 
 # -- results -----------------------------------------------------------------------------
-@dataclass(frozen=True)
+# Lines and not-counted items are built once per purchase line (1,000s per estimate); plain
+# slotted dataclasses construct ~4x faster than frozen ones. Nothing mutates them.
+@dataclass(slots=True)
 class Line:
     """One counted input: activity x factor (or quantity x certified footprint)."""
 
@@ -236,7 +238,7 @@ class Line:
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class NotCounted:
     """A purchase left out of the total, and why."""
 
@@ -593,85 +595,98 @@ def _factor_for(category: str, table: Sequence[Factor]) -> Factor | None:
     return latest(f for f in rows if f.region == "CN") or latest(rows)
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """What one distinct scanned text leads to: a certificate to count, or a reason not to."""
+
+    certificate: Certificate | None = None
+    product: Product | None = None
+    reason: str | None = None
+    message: str | None = None
+    gtin: str | None = None
+
+
+def _outcome(item: BatchItem, as_of: dt.date) -> _Outcome:
+    if item.error is not None:
+        error = item.error
+        return _Outcome(reason=error.reason, message=error.message, gtin=error.details.get("gtin"))
+    assert item.resolution is not None
+    fp = item.resolution.footprint
+    product, current = fp.product, fp.current
+    if current is None or not current.certified:
+        reason = current.status if current is not None else "no_certificate"
+        number = current.certificate.number if current is not None else None
+        return _Outcome(
+            certificate=current.certificate if current is not None else None,
+            product=product,
+            reason=reason,
+            message=_not_certified_message(reason, number, as_of),
+            gtin=product.gtin,
+        )
+    certificate = current.certificate
+    if certificate.pcf_per_sales_unit is None:
+        return _Outcome(
+            certificate=certificate,
+            product=product,
+            reason="no_sales_unit_figure",
+            message=f"Certificate {certificate.number} states no footprint per sales unit.",
+            gtin=product.gtin,
+        )
+    return _Outcome(certificate=certificate, product=product, gtin=product.gtin)
+
+
 def _purchases(
     purchases: Sequence[Purchase], catalogue: Catalogue, as_of: dt.date, public_base_url: str
 ) -> tuple[list[Line], list[NotCounted]]:
     for p in purchases:
         validate_purchase(p)
-    items = resolve_many(
-        catalogue, [p.code for p in purchases], today=as_of, public_base_url=public_base_url
-    )
+    # A shopping list repeats the same barcodes: resolve and judge each distinct text once
+    # (resolve_many batches the catalogue queries), then each line is one multiplication.
+    unique = list(dict.fromkeys(p.code for p in purchases))
+    items = resolve_many(catalogue, unique, today=as_of, public_base_url=public_base_url)
+    outcomes = {text: _outcome(item, as_of) for text, item in zip(unique, items, strict=True)}
     lines: list[Line] = []
     skipped: list[NotCounted] = []
-    for purchase, item in zip(purchases, items, strict=True):
-        if item.error is not None:
+    for purchase in purchases:
+        o = outcomes[purchase.code]
+        if o.reason is not None:
+            number = o.certificate.number if o.certificate is not None else None
             skipped.append(
                 NotCounted(
                     purchase.field,
                     purchase.code,
                     purchase.quantity,
-                    item.error.reason,
-                    item.error.message,
-                    gtin=item.error.details.get("gtin"),
-                )
-            )
-            continue
-        assert item.resolution is not None
-        fp = item.resolution.footprint
-        current = fp.current
-        if current is None or not current.certified:
-            reason = current.status if current is not None else "no_certificate"
-            number = current.certificate.number if current is not None else None
-            skipped.append(
-                NotCounted(
-                    purchase.field,
-                    purchase.code,
-                    purchase.quantity,
-                    reason,
-                    _not_certified_message(reason, number, as_of),
-                    gtin=fp.product.gtin,
+                    o.reason,
+                    o.message or "",
+                    gtin=o.gtin,
                     certificate_number=number,
-                    product=fp.product,
+                    product=o.product,
                 )
             )
             continue
-        certificate = current.certificate
-        if certificate.pcf_per_sales_unit is None:
-            skipped.append(
-                NotCounted(
-                    purchase.field,
-                    purchase.code,
-                    purchase.quantity,
-                    "no_sales_unit_figure",
-                    f"Certificate {certificate.number} states no footprint per sales unit.",
-                    gtin=fp.product.gtin,
-                    certificate_number=certificate.number,
-                    product=fp.product,
-                )
-            )
-            continue
+        certificate, product = o.certificate, o.product
+        assert certificate is not None and product is not None
+        assert certificate.pcf_per_sales_unit is not None
         kg = _kg(purchase.quantity * certificate.pcf_per_sales_unit)
+        # The line's provenance is its certificate: quantity x pcf_per_sales_unit.
         lines.append(
             Line(
-                field=purchase.field,
-                kind="purchase",
-                label=fp.product.name,
-                given_amount=purchase.quantity,
-                given_unit=fp.product.sales_unit.unit,
-                activity=purchase.quantity,
-                activity_unit=fp.product.sales_unit.unit,
-                kg=kg,
-                low=kg,
-                high=kg,
-                uncertainty_pct=None,  # certificates state no uncertainty; we invent none
-                basis="CO2e",
-                boundary="life-cycle",
-                certificate=certificate,
-                product=fp.product,
-                note=(
-                    f"{purchase.quantity} x {certificate.pcf_per_sales_unit} kg CO2e per sales "
-                    f"unit ({certificate.system_boundary})"
-                ),
+                purchase.field,
+                "purchase",
+                product.name,
+                purchase.quantity,
+                product.sales_unit.unit,
+                purchase.quantity,
+                product.sales_unit.unit,
+                kg,
+                kg,
+                kg,
+                None,  # certificates state no uncertainty; we invent none
+                "CO2e",
+                "life-cycle",
+                None,
+                certificate,
+                product,
             )
         )
     return lines, skipped
