@@ -178,13 +178,19 @@ def add_entry(store: HouseholdStore, household: Household, entry: Entry, *, limi
         raise InvalidInput("The entry ends before it starts.", field="end")
     if (entry.end - entry.start).days + 1 > MAX_PERIOD_DAYS:
         raise InvalidInput(f"An entry covers at most {MAX_PERIOD_DAYS} days.", field="end")
+    bill_fields = (entry.amount, entry.unit, entry.distance, entry.distance_unit, entry.consumption)
     if entry.kind == "purchase":
+        # Store only what the estimate needs: a purchase has no amount, unit or distance.
+        if any(v is not None for v in bill_fields):
+            raise InvalidInput("A purchase takes a code and a quantity only.", field="amount")
         if not entry.code or entry.quantity is None:
             raise InvalidInput("A purchase needs a code and a quantity.", field="code")
         if entry.start != entry.end:
             raise InvalidInput("A purchase is made on one day.", field="end")
         validate_purchase(Purchase(entry.code, entry.quantity, ""))
     else:
+        if entry.code is not None or entry.quantity is not None:
+            raise InvalidInput("Only a purchase takes a code and a quantity.", field="code")
         validate_activity(_activity(entry, field="", share=Decimal(1)))
     store.add_entry(entry, limit=limit)
     return entry

@@ -35,6 +35,10 @@ class SqliteHouseholds:
             raise
         conn.execute("COMMIT")
 
+    def _secure_delete(self) -> None:
+        # Overwrite deleted content with zeros instead of leaving it in free pages.
+        self.db.execute("PRAGMA secure_delete = ON")
+
     def create(self, household: Household) -> None:
         with self._write():
             self.db.execute(
@@ -122,12 +126,14 @@ class SqliteHouseholds:
 
     def delete(self, household_id: str) -> None:
         """Delete the household and all of its rows, in one transaction."""
+        self._secure_delete()
         with self._write():
             self.db.execute("delete from household_entries where household_id = ?", [household_id])
             self.db.execute("delete from households where id = ?", [household_id])
 
     def purge(self, inactive_before: dt.date) -> int:
         """Delete households last used before ``inactive_before``; returns how many."""
+        self._secure_delete()
         with self._write():
             stale = "select id from households where last_active_on < ?"
             params = [inactive_before.isoformat()]

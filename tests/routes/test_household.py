@@ -357,6 +357,17 @@ def test_entries_estimate_export_rotate_and_delete(client, db):
             "end",
         ),
         ({"kind": "electricity", "amount": "1", "unit": "kWh"}, "start"),
+        (
+            {
+                "kind": "electricity",
+                "month": "2026-05",
+                "amount": "1",
+                "unit": "kWh",
+                "code": WATER,
+            },
+            "code",
+        ),
+        ({"kind": "purchase", "date": "2026-05-01", "code": WATER, "amount": "5"}, "amount"),
     ],
 )
 def test_impossible_entries_are_422(client, entry, field):
@@ -443,3 +454,12 @@ def test_decimals_on_the_wire_are_strings(client):
     line = body["lines"][0]
     assert line["kg"] == "0.570" and D(line["uncertainty"]["high_kg"]) == D("1.140")
     assert line["factor"]["uncertainty_pct"] == "100"
+
+
+def test_spec_documents_the_household_endpoints(client):
+    spec = client.get("/openapi.json").get_json()
+    assert "/v1/household/estimate" in spec["paths"]
+    assert spec["paths"]["/v1/households/{household_id}/export"]["get"]["security"] == [
+        {"bearerAuth": []}
+    ]
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
