@@ -34,6 +34,7 @@ from schemas.household import (
     HouseholdIn,
     HouseholdSchema,
     TokenSchema,
+    render_estimate,
 )
 
 blp = Blueprint(
@@ -42,7 +43,6 @@ blp = Blueprint(
     url_prefix="/v1",
     description="Household estimator: voluntary and anonymous; nothing stored unless you ask",
 )
-_estimate = EstimateSchema()
 _BEARER = {"security": [{"bearerAuth": []}]}
 #: Single-value inputs of the stateless request, in the order lines are listed.
 _SINGLE = (
@@ -77,7 +77,7 @@ def _run(inputs: core.Inputs) -> Any:
         today=today(),
         public_base_url=current_app.config["PUBLIC_BASE_URL"],
     )
-    return jsonify(dump(_estimate, result, lang=lang()))
+    return jsonify(render_estimate(result, lang()))
 
 
 def _authenticated(household_id: str) -> Household:

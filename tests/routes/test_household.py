@@ -463,3 +463,43 @@ def test_spec_documents_the_household_endpoints(client):
         {"bearerAuth": []}
     ]
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_fast_renderer_matches_the_documented_schema(app, lang):
+    import datetime as dt
+
+    from app.core.household import Activity, Inputs, Purchase, estimate
+    from app.storage.catalog import SqliteCatalogue
+    from schemas.common import dump
+    from schemas.household import EstimateSchema, render_estimate
+
+    with app.app_context():
+        from app.db import get_db
+
+        catalogue = SqliteCatalogue(get_db())
+        inputs = Inputs(
+            dt.date(2026, 5, 1),
+            dt.date(2026, 5, 31),
+            2,
+            "SC",
+            (
+                Activity("electricity", "electricity", D("250"), "kWh"),
+                Activity("district_heating", "district_heating", D("80"), "m2"),
+                Activity(
+                    "diesel", "car[0]", distance=D("100"), distance_unit="km", consumption=D("6")
+                ),
+            ),
+            tuple(
+                Purchase(c, D(2), f"purchases[{i}]")
+                for i, c in enumerate([WATER, WATER, REVOKED, "nope"])
+            ),
+        )
+        result = estimate(
+            inputs,
+            factors=catalogue,
+            catalogue=catalogue,
+            today=dt.date(2026, 6, 15),
+            public_base_url="http://x",
+        )
+        assert render_estimate(result, lang) == dump(EstimateSchema(), result, lang=lang)
