@@ -503,3 +503,19 @@ def test_fast_renderer_matches_the_documented_schema(app, lang):
             public_base_url="http://x",
         )
         assert render_estimate(result, lang) == dump(EstimateSchema(), result, lang=lang)
+
+
+def test_entry_limit_and_no_token_in_logs(app, client, caplog):
+    import logging
+
+    app.config["HOUSEHOLD_ENTRY_LIMIT"] = 2
+    with caplog.at_level(logging.DEBUG):
+        household_id, auth = create(client)
+        url = f"/v1/households/{household_id}/entries"
+        entry = {"kind": "purchase", "date": "2026-05-01", "code": WATER}
+        assert client.post(url, json=entry, headers=auth).status_code == 201
+        assert client.post(url, json=entry, headers=auth).status_code == 201
+        body = assert_error(client.post(url, json=entry, headers=auth), 422, "invalid_input")
+    assert body["errors"]["field"] == "entries"
+    token = auth["Authorization"].removeprefix("Bearer ")
+    assert token not in caplog.text
