@@ -13,6 +13,8 @@ def init_app(app: Flask) -> None:
             response.headers["Access-Control-Expose-Headers"] = "ETag, Retry-After"
             if request.method == "OPTIONS":
                 response.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE, OPTIONS"
-                response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, If-None-Match, Accept-Language"
+                response.headers["Access-Control-Allow-Headers"] = (
+                    "Authorization, Content-Type, If-None-Match, Accept-Language"
+                )
                 response.headers["Access-Control-Max-Age"] = "86400"
         return response
