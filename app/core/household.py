@@ -483,11 +483,12 @@ def validate_activity(activity: Activity) -> None:
 
 def validate_purchase(purchase: Purchase) -> None:
     """Raises InvalidInput unless the quantity is more than zero and plausible."""
-    _check(purchase.quantity, MAX_PURCHASE_QUANTITY, _join(purchase.field, "quantity"))
-    if purchase.quantity == 0:
-        raise InvalidInput(
-            "A quantity must be more than zero.", field=_join(purchase.field, "quantity")
-        )
+    q = purchase.quantity
+    if isinstance(q, Decimal) and q.is_finite() and 0 < q <= MAX_PURCHASE_QUANTITY:
+        return  # the common case, checked without building a field name
+    field = _join(purchase.field, "quantity")
+    _check(q, MAX_PURCHASE_QUANTITY, field)
+    raise InvalidInput("A quantity must be more than zero.", field=field)
 
 
 def _quantity(
