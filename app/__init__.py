@@ -38,11 +38,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["RESPONSE_CACHE_SIZE"], app.config["CACHE_MAX_AGE"]
     )
 
-    from app.routes import certificates, factors, health, products, resolve, scans
+    from app.routes import certificates, factors, health, household, products, resolve, scans
     from app.web import cors, labels, ratelimit
 
     api = TanjiApi(app)
-    for module in (products, resolve, scans, certificates, factors, health):
+    for module in (products, resolve, scans, certificates, factors, health, household):
         api.register_blueprint(module.blp)
     app.register_blueprint(labels.bp)
     ratelimit.init_app(app, scans.blp)

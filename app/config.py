@@ -28,6 +28,12 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     # False switches rate limiting off (tests do, except the limiter's own test).
     RATELIMIT_ENABLED = True
+    # Days a saved household may stay unused before `flask households purge` deletes it.
+    HOUSEHOLD_RETENTION_DAYS = 400
+    # Most purchase lines accepted by one POST /v1/household/estimate.
+    HOUSEHOLD_PURCHASE_LIMIT = 2000
+    # Most entries (purchases and bills) one saved household may keep.
+    HOUSEHOLD_ENTRY_LIMIT = 5000
 
     # flask-smorest / OpenAPI
     API_TITLE = "Tanji 碳迹 API"
@@ -46,5 +52,7 @@ class Config:
             "license": {"name": "Apache-2.0"},
         },
         "servers": [{"url": "/"}],
+        # Saved households (/v1/households/{id}/...) take their token as a bearer credential.
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
     }
     JSON_SORT_KEYS = False

@@ -13,7 +13,9 @@ from app.core.errors import NotFound
 BASES = ("CO2", "CO2e")
 #: What a factor's boundary covers. Life-cycle factors (same boundary as product footprints)
 #: and grid-average / combustion CO2 factors are different series and are never added together.
-BOUNDARIES = ("life-cycle", "combustion", "grid-average")
+#: "operational" covers the energy of running a service (a passenger-km, a m3 of tap water)
+#: without its supply chain.
+BOUNDARIES = ("life-cycle", "combustion", "grid-average", "operational")
 
 
 @dataclass(frozen=True)

@@ -110,3 +110,43 @@ def m001_catalogue(db: Database) -> None:
 def apply(db: Database) -> None:
     """Apply pending migrations."""
     migrations.apply(db)
+
+
+@migrations()
+def m100_households(db: Database) -> None:
+    """Opt-in saved households: only what the estimate needs (no name, contact, meter or
+    account number, device id, IP address, or location finer than province)."""
+    db["households"].create(
+        {
+            "id": str,
+            "token_hash": str,  # SHA-256 of the bearer token; the token itself is never stored
+            "household_size": int,
+            "province": str,
+            "consent_version": str,
+            "consent_given_at": str,
+            "last_active_on": str,  # a date, for the retention purge
+        },
+        pk="id",
+        not_null={"token_hash", "household_size", "consent_version", "consent_given_at"},
+    )
+    db["households"].create_index(["last_active_on"])
+    db["household_entries"].create(
+        {
+            "id": str,
+            "household_id": str,
+            "kind": str,
+            "start_on": str,
+            "end_on": str,
+            "code": str,
+            "quantity": str,  # decimals are TEXT: exact, never floats
+            "amount": str,
+            "unit": str,
+            "distance": str,
+            "distance_unit": str,
+            "consumption": str,
+        },
+        pk="id",
+        not_null={"household_id", "kind", "start_on", "end_on"},
+        foreign_keys=[("household_id", "households", "id")],
+    )
+    db["household_entries"].create_index(["household_id", "start_on"])

@@ -16,9 +16,9 @@ def init_app(app: Flask) -> None:
         if path.startswith("/v1/") and not path.startswith("/v1/admin"):
             response.headers.extend(CORS_HEADERS)
             if request.method == "OPTIONS":
-                response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+                response.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE, OPTIONS"
                 response.headers["Access-Control-Allow-Headers"] = (
-                    "Content-Type, If-None-Match, Accept-Language"
+                    "Authorization, Content-Type, If-None-Match, Accept-Language"
                 )
                 response.headers["Access-Control-Max-Age"] = "86400"
         return response

@@ -1,0 +1,258 @@
+"""Opt-in saved households: consent, bearer tokens, entries, and turning entries into the
+estimator's inputs for a period. Storage is reached only through the HouseholdStore protocol."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from app.core.errors import InvalidInput, NotFound, Unauthorized
+from app.core.household import (
+    CONSENT_VERSION,
+    KINDS,
+    MAX_HOUSEHOLD_SIZE,
+    MAX_PERIOD_DAYS,
+    Activity,
+    Inputs,
+    Purchase,
+    normalize_province,
+    validate_activity,
+    validate_purchase,
+)
+
+#: Entry kinds: every activity the estimator knows, plus a scanned purchase.
+ENTRY_KINDS = (*KINDS, "purchase")
+_UNAUTHORIZED = "Missing or invalid household credentials."
+# Compared against when the household does not exist, so both paths do the same work.
+_DUMMY_HASH = hashlib.sha256(b"tanji-no-such-household").hexdigest()
+
+
+@dataclass(frozen=True)
+class Household:
+    id: str
+    token_hash: str
+    household_size: int
+    province: str | None
+    consent_version: str
+    consent_given_at: str  # ISO 8601 UTC timestamp
+    last_active_on: dt.date
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A purchase (``start == end`` is the day bought) or a bill covering start..end."""
+
+    id: str
+    household_id: str
+    kind: str
+    start: dt.date
+    end: dt.date
+    code: str | None = None
+    quantity: Decimal | None = None
+    amount: Decimal | None = None
+    unit: str | None = None
+    distance: Decimal | None = None
+    distance_unit: str | None = None
+    consumption: Decimal | None = None
+
+
+class HouseholdStore(Protocol):
+    def create(self, household: Household) -> None:
+        """Insert a new household."""
+
+    def get(self, household_id: str) -> Household | None:
+        """One household, or None."""
+
+    def touch(self, household_id: str, day: dt.date) -> None:
+        """Record that the household was used on ``day``."""
+
+    def set_token_hash(self, household_id: str, token_hash: str) -> None:
+        """Replace the token hash (rotation)."""
+
+    def add_entry(self, entry: Entry, *, limit: int) -> None:
+        """Insert one entry. Raises InvalidInput if the household already has ``limit``."""
+
+    def remove_entry(self, household_id: str, entry_id: str) -> bool:
+        """Delete one entry of this household; False if it has no such entry."""
+
+    def entries(
+        self, household_id: str, start: dt.date | None = None, end: dt.date | None = None
+    ) -> list[Entry]:
+        """Entries in insertion order; with start/end, only those overlapping that period."""
+
+    def delete(self, household_id: str) -> None:
+        """Delete the household and every row that belongs to it."""
+
+    def purge(self, inactive_before: dt.date) -> int:
+        """Delete households last used before that day, with their rows; returns how many."""
+
+
+@dataclass(frozen=True)
+class Created:
+    household: Household
+    token: str  # shown once, never stored
+
+
+def new_token() -> str:
+    """A random bearer token with 256 bits of entropy."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 is enough for a 256-bit random token: there is nothing to brute-force."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create(
+    store: HouseholdStore,
+    *,
+    consent: bool,
+    consent_version: str,
+    household_size: int,
+    province: str | None,
+    now: dt.datetime,
+    today: dt.date,
+) -> Created:
+    """Create a household after explicit consent to the current consent text.
+
+    Raises InvalidInput (field consent or consent_version) without it.
+    """
+    if consent is not True:
+        raise InvalidInput("Saving a household needs your explicit consent.", field="consent")
+    if consent_version != CONSENT_VERSION:
+        raise InvalidInput(
+            f"Consent was given to version '{consent_version}'; the current text is "
+            f"'{CONSENT_VERSION}'. Read GET /v1/households/consent and consent again.",
+            field="consent_version",
+            current_version=CONSENT_VERSION,
+        )
+    _check_size(household_size)
+    token = new_token()
+    household = Household(
+        id=uuid.uuid4().hex,
+        token_hash=hash_token(token),
+        household_size=household_size,
+        province=normalize_province(province),
+        consent_version=consent_version,
+        consent_given_at=now.astimezone(dt.UTC).isoformat(timespec="seconds"),
+        last_active_on=today,
+    )
+    store.create(household)
+    return Created(household, token)
+
+
+def authenticate(
+    store: HouseholdStore, household_id: str, token: str | None, *, today: dt.date
+) -> Household:
+    """The household if ``token`` is its token. Raises Unauthorized otherwise, with the same
+    message whether the household does not exist or the token is wrong."""
+    household = store.get(household_id) if len(household_id) <= 64 else None
+    presented = hash_token(token or "")
+    expected = household.token_hash if household is not None else _DUMMY_HASH
+    if not hmac.compare_digest(presented, expected) or household is None or not token:
+        raise Unauthorized(_UNAUTHORIZED)
+    if household.last_active_on != today:
+        store.touch(household.id, today)
+    return household
+
+
+def rotate_token(store: HouseholdStore, household: Household) -> str:
+    """Issue a new token; the old one stops working at once."""
+    token = new_token()
+    store.set_token_hash(household.id, hash_token(token))
+    return token
+
+
+def add_entry(store: HouseholdStore, household: Household, entry: Entry, *, limit: int) -> Entry:
+    """Validate and store an entry. Raises InvalidInput naming the field."""
+    if entry.kind not in ENTRY_KINDS:
+        raise InvalidInput(f"Unknown entry kind '{entry.kind}'.", field="kind")
+    if entry.end < entry.start:
+        raise InvalidInput("The entry ends before it starts.", field="end")
+    if (entry.end - entry.start).days + 1 > MAX_PERIOD_DAYS:
+        raise InvalidInput(f"An entry covers at most {MAX_PERIOD_DAYS} days.", field="end")
+    bill_fields = (entry.amount, entry.unit, entry.distance, entry.distance_unit, entry.consumption)
+    if entry.kind == "purchase":
+        # Store only what the estimate needs: a purchase has no amount, unit or distance.
+        if any(v is not None for v in bill_fields):
+            raise InvalidInput("A purchase takes a code and a quantity only.", field="amount")
+        if not entry.code or entry.quantity is None:
+            raise InvalidInput("A purchase needs a code and a quantity.", field="code")
+        if entry.start != entry.end:
+            raise InvalidInput("A purchase is made on one day.", field="end")
+        validate_purchase(Purchase(entry.code, entry.quantity, ""))
+    else:
+        if entry.code is not None or entry.quantity is not None:
+            raise InvalidInput("Only a purchase takes a code and a quantity.", field="code")
+        validate_activity(_activity(entry, field="", share=Decimal(1)))
+    store.add_entry(entry, limit=limit)
+    return entry
+
+
+def remove_entry(store: HouseholdStore, household: Household, entry_id: str) -> None:
+    """Raises NotFound if this household has no such entry."""
+    if not store.remove_entry(household.id, entry_id):
+        raise NotFound("This household has no such entry.", entry_id=entry_id)
+
+
+def inputs_for(
+    household: Household, entries: Sequence[Entry], start: dt.date, end: dt.date
+) -> Inputs:
+    """The estimator's inputs for a period: purchases made in it, and each bill prorated by
+    the share of its days that fall inside the period."""
+    activities = []
+    purchases = []
+    for entry in entries:
+        if entry.end < start or entry.start > end:
+            continue
+        if entry.kind == "purchase":
+            purchases.append(
+                Purchase(entry.code or "", entry.quantity or Decimal(0), f"entries[{entry.id}]")
+            )
+            continue
+        overlap = (min(entry.end, end) - max(entry.start, start)).days + 1
+        span = (entry.end - entry.start).days + 1
+        share = Decimal(1) if overlap == span else Decimal(overlap) / Decimal(span)
+        activities.append(_activity(entry, field=f"entries[{entry.id}]", share=share))
+    return Inputs(
+        start=start,
+        end=end,
+        household_size=household.household_size,
+        province=household.province,
+        activities=tuple(activities),
+        purchases=tuple(purchases),
+    )
+
+
+def purge_inactive(store: HouseholdStore, *, today: dt.date, retention_days: int) -> int:
+    """Delete households unused for more than ``retention_days``; returns how many."""
+    if retention_days < 1:
+        raise InvalidInput("The retention period must be at least one day.", field="retention_days")
+    return store.purge(today - dt.timedelta(days=retention_days))
+
+
+def _activity(entry: Entry, *, field: str, share: Decimal) -> Activity:
+    return Activity(
+        kind=entry.kind,
+        field=field,
+        amount=entry.amount,
+        unit=entry.unit,
+        distance=entry.distance,
+        distance_unit=entry.distance_unit,
+        consumption=entry.consumption,
+        share=share,
+    )
+
+
+def _check_size(size: int) -> None:
+    if not 1 <= size <= MAX_HOUSEHOLD_SIZE:
+        raise InvalidInput(
+            f"Household size must be between 1 and {MAX_HOUSEHOLD_SIZE}.", field="household_size"
+        )

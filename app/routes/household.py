@@ -1,0 +1,338 @@
+"""/v1/household/estimate (stateless, stores nothing) and /v1/households (opt-in saved
+households, bearer token). The CLI group `flask households purge` lives here too."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import click
+from flask import Response, current_app, g, jsonify, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.core import household as core
+from app.core import households
+from app.core.errors import InvalidInput
+from app.core.households import Entry, Household
+from app.db import connect, get_catalogue, get_db
+from app.routes import lang, today
+from app.storage.households import SqliteHouseholds
+from schemas.common import dump
+from schemas.household import (
+    ConsentSchema,
+    CreatedSchema,
+    EntryIn,
+    EntryListSchema,
+    EntrySchema,
+    EstimateQuery,
+    EstimateRequest,
+    EstimateSchema,
+    ExportSchema,
+    HouseholdIn,
+    HouseholdSchema,
+    TokenSchema,
+    render_estimate,
+)
+
+blp = Blueprint(
+    "households",
+    __name__,
+    url_prefix="/v1",
+    description="Household estimator: voluntary and anonymous; nothing stored unless you ask",
+)
+_BEARER = {"security": [{"bearerAuth": []}]}
+#: Single-value inputs of the stateless request, in the order lines are listed.
+_SINGLE = (
+    "electricity",
+    "ev_charging",
+    "natural_gas",
+    "lpg",
+    "coal",
+    "district_heating",
+    "tap_water",
+)
+
+
+@blp.after_request
+def no_store(response: Response) -> Response:
+    """Estimates and tokens are private: never cached by browsers or proxies."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _store() -> SqliteHouseholds:
+    if "households" not in g:
+        g.households = SqliteHouseholds(get_db())
+    return g.households
+
+
+def _run(inputs: core.Inputs) -> Any:
+    result = core.estimate(
+        inputs,
+        factors=get_catalogue(),
+        catalogue=get_catalogue(),
+        today=today(),
+        public_base_url=current_app.config["PUBLIC_BASE_URL"],
+    )
+    return jsonify(render_estimate(result, lang()))
+
+
+def _authenticated(household_id: str) -> Household:
+    auth = request.authorization
+    token = auth.token if auth is not None and auth.type == "bearer" else None
+    return households.authenticate(_store(), household_id, token, today=today())
+
+
+@blp.route("/household/estimate")
+class HouseholdEstimate(MethodView):
+    @blp.arguments(EstimateRequest)
+    @blp.response(200, EstimateSchema)
+    @blp.alt_response(
+        422,
+        response="UNPROCESSABLE_CONTENT",
+        description="An impossible input; `errors` names the field",
+    )
+    def post(self, body: dict):
+        """Estimate a household's footprint for a period; stores nothing
+
+        Electricity uses the latest national life-cycle carbon footprint factor; purchases count
+        only with a currently valid certificate; every line names its factor or certificate.
+        """
+        start, end = core.period_of(**_period(body["period"]))
+        activities = [
+            core.Activity(name, name, body[name]["amount"], body[name]["unit"])
+            for name in _SINGLE
+            if name in body
+        ]
+        for i, car in enumerate(body.get("car", [])):
+            distance = car.get("distance") or {}
+            activities.append(
+                core.Activity(
+                    car["fuel"],
+                    f"car[{i}]",
+                    car.get("amount"),
+                    car.get("unit"),
+                    distance=distance.get("amount"),
+                    distance_unit=distance.get("unit"),
+                    consumption=car.get("consumption"),
+                )
+            )
+        for name in ("rail", "air"):
+            if name in body:
+                activities.append(
+                    core.Activity(name, name, body[name]["amount"], body[name]["unit"])
+                )
+        purchases = body.get("purchases", [])
+        limit = current_app.config["HOUSEHOLD_PURCHASE_LIMIT"]
+        if len(purchases) > limit:
+            raise InvalidInput(
+                f"Send at most {limit} purchase lines.", field="purchases", limit=limit
+            )
+        inputs = core.Inputs(
+            start=start,
+            end=end,
+            household_size=body["household_size"],
+            province=body.get("province"),
+            activities=tuple(activities),
+            purchases=tuple(
+                core.Purchase(
+                    p["code"],
+                    p["quantity"] if p["quantity"] is not None else Decimal(1),
+                    f"purchases[{i}]",
+                )
+                for i, p in enumerate(purchases)
+            ),
+        )
+        return _run(inputs)
+
+
+@blp.route("/households/consent")
+class Consent(MethodView):
+    @blp.response(200, ConsentSchema)
+    def get(self):
+        """The consent text (zh-CN and en) and its version, to show before saving a household"""
+        return jsonify(
+            dump(
+                ConsentSchema(),
+                {"version": core.CONSENT_VERSION, "text": core.CONSENT_TEXT},
+                lang=lang(),
+            )
+        )
+
+
+@blp.route("/households")
+class Households(MethodView):
+    @blp.arguments(HouseholdIn)
+    @blp.response(201, CreatedSchema)
+    @blp.alt_response(
+        422,
+        response="UNPROCESSABLE_CONTENT",
+        description="No consent, an old consent version, or an unknown field",
+    )
+    def post(self, body: dict):
+        """Save a household (opt-in): needs consent; returns its id and a token shown once"""
+        created = households.create(
+            _store(),
+            consent=body["consent"],
+            consent_version=body["consent_version"],
+            household_size=body["household_size"],
+            province=body.get("province"),
+            now=dt.datetime.now(dt.UTC),
+            today=today(),
+        )
+        notice = (
+            "Keep this token: it is shown only once and is the only way to reach this household."
+            if lang() == "en"
+            else "请妥善保存此凭证：它只显示这一次，是访问该家庭数据的唯一方式。"
+        )
+        return {"household": created.household, "token": created.token, "notice": notice}
+
+
+@blp.route("/households/<household_id>")
+class HouseholdResource(MethodView):
+    @blp.doc(**_BEARER)
+    @blp.response(200, HouseholdSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    def get(self, household_id: str):
+        """A saved household: size, province and consent"""
+        return _authenticated(household_id)
+
+    @blp.doc(**_BEARER)
+    @blp.response(204)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    def delete(self, household_id: str):
+        """Delete the household and every entry, for real"""
+        household = _authenticated(household_id)
+        _store().delete(household.id)
+
+
+@blp.route("/households/<household_id>/token")
+class Token(MethodView):
+    @blp.doc(**_BEARER)
+    @blp.response(200, TokenSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    def post(self, household_id: str):
+        """Rotate the token: returns a new one (shown once); the old one stops working"""
+        household = _authenticated(household_id)
+        return {"token": households.rotate_token(_store(), household)}
+
+
+@blp.route("/households/<household_id>/entries")
+class Entries(MethodView):
+    @blp.doc(**_BEARER)
+    @blp.response(200, EntryListSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    def get(self, household_id: str):
+        """Every entry of the household, in the order added"""
+        household = _authenticated(household_id)
+        entries = _store().entries(household.id)
+        return {"count": len(entries), "entries": entries}
+
+    @blp.doc(**_BEARER)
+    @blp.arguments(EntryIn)
+    @blp.response(201, EntrySchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(422, response="UNPROCESSABLE_CONTENT")
+    def post(self, body: dict, household_id: str):
+        """Add a purchase (code, quantity, date) or a bill (amount, unit, start/end or month)"""
+        household = _authenticated(household_id)
+        start, end = _entry_period(body)
+        distance = body.get("distance") or {}
+        quantity = body.get("quantity")
+        entry = Entry(
+            id=uuid.uuid4().hex,
+            household_id=household.id,
+            kind=body["kind"],
+            start=start,
+            end=end,
+            code=body.get("code"),
+            quantity=quantity if quantity is not None or body["kind"] != "purchase" else Decimal(1),
+            amount=body.get("amount"),
+            unit=body.get("unit"),
+            distance=distance.get("amount"),
+            distance_unit=distance.get("unit"),
+            consumption=body.get("consumption"),
+        )
+        limit = current_app.config["HOUSEHOLD_ENTRY_LIMIT"]
+        return households.add_entry(_store(), household, entry, limit=limit)
+
+
+@blp.route("/households/<household_id>/entries/<entry_id>")
+class EntryResource(MethodView):
+    @blp.doc(**_BEARER)
+    @blp.response(204)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def delete(self, household_id: str, entry_id: str):
+        """Remove one entry"""
+        households.remove_entry(_store(), _authenticated(household_id), entry_id)
+
+
+@blp.route("/households/<household_id>/estimate")
+class SavedEstimate(MethodView):
+    @blp.doc(**_BEARER)
+    @blp.arguments(EstimateQuery, location="query")
+    @blp.response(200, EstimateSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(422, response="UNPROCESSABLE_CONTENT")
+    def get(self, args: dict, household_id: str):
+        """The estimate for any period (?month=YYYY-MM or ?start=&end=), from the saved entries
+
+        Bills that straddle the period are prorated by days.
+        """
+        household = _authenticated(household_id)
+        start, end = core.period_of(args.get("start"), args.get("end"), args.get("month"))
+        entries = _store().entries(household.id, start, end)
+        return _run(households.inputs_for(household, entries, start, end))
+
+
+@blp.route("/households/<household_id>/export")
+class Export(MethodView):
+    @blp.doc(**_BEARER)
+    @blp.response(200, ExportSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    def get(self, household_id: str):
+        """Everything stored about the household, as JSON"""
+        household = _authenticated(household_id)
+        return {
+            "exported_on": today(),
+            "household": household,
+            "entries": _store().entries(household.id),
+            "note": "Everything Tanji stores about this household, except the hash of its token.",
+        }
+
+
+def _period(period: dict) -> dict[str, Any]:
+    return {"start": period.get("start"), "end": period.get("end"), "month": period.get("month")}
+
+
+def _entry_period(body: dict) -> tuple[dt.date, dt.date]:
+    if body.get("date") is not None:
+        if any(body.get(k) is not None for k in ("start", "end", "month")):
+            raise InvalidInput("Give a date, a month, or start and end; only one.", field="date")
+        return body["date"], body["date"]
+    try:
+        return core.period_of(body.get("start"), body.get("end"), body.get("month"))
+    except InvalidInput as error:
+        field = (
+            error.details.get("field", "period").removeprefix("period.").replace("period", "start")
+        )
+        raise InvalidInput(error.message, field=field) from None
+
+
+@blp.cli.command("purge")
+def purge_command() -> None:
+    """Delete saved households unused for longer than HOUSEHOLD_RETENTION_DAYS."""
+    db = connect(current_app.config["DATABASE"])
+    try:
+        removed = households.purge_inactive(
+            SqliteHouseholds(db),
+            today=today(),
+            retention_days=current_app.config["HOUSEHOLD_RETENTION_DAYS"],
+        )
+    finally:
+        db.conn.close()
+    click.echo(f"Purged {removed} inactive household(s).")

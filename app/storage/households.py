@@ -1,0 +1,182 @@
+"""Saved households in SQLite; implements the core's HouseholdStore protocol.
+
+Every write runs in a ``BEGIN IMMEDIATE`` transaction, so family phones writing at once queue
+on SQLite's write lock (busy_timeout) instead of failing or losing an entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+
+from sqlite_utils import Database
+
+from app.core.errors import InvalidInput
+from app.core.households import Entry, Household
+
+#: Every table that holds household data; delete and the tests check all of them.
+TABLES = ("household_entries", "households")
+
+
+class SqliteHouseholds:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _secure_delete(self) -> None:
+        # Overwrite deleted content with zeros instead of leaving it in free pages.
+        self.db.execute("PRAGMA secure_delete = ON")
+
+    def create(self, household: Household) -> None:
+        with self._write():
+            self.db.execute(
+                "insert into households (id, token_hash, household_size, province, "
+                "consent_version, consent_given_at, last_active_on) values (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    household.id,
+                    household.token_hash,
+                    household.household_size,
+                    household.province,
+                    household.consent_version,
+                    household.consent_given_at,
+                    household.last_active_on.isoformat(),
+                ],
+            )
+
+    def get(self, household_id: str) -> Household | None:
+        """One household by id, or None."""
+        rows = list(self.db.query("select * from households where id = ?", [household_id]))
+        return _household(rows[0]) if rows else None
+
+    def touch(self, household_id: str, day: dt.date) -> None:
+        with self._write():
+            self.db.execute(
+                "update households set last_active_on = ? where id = ?",
+                [day.isoformat(), household_id],
+            )
+
+    def set_token_hash(self, household_id: str, token_hash: str) -> None:
+        with self._write():
+            self.db.execute(
+                "update households set token_hash = ? where id = ?", [token_hash, household_id]
+            )
+
+    def add_entry(self, entry: Entry, *, limit: int) -> None:
+        """Raises InvalidInput (field entries) if the household already has ``limit`` entries."""
+        with self._write():
+            count = self.db.execute(
+                "select count(*) from household_entries where household_id = ?",
+                [entry.household_id],
+            ).fetchone()[0]
+            if count >= limit:
+                raise InvalidInput(
+                    f"A household keeps at most {limit} entries.", field="entries", limit=limit
+                )
+            self.db.execute(
+                "insert into household_entries (id, household_id, kind, start_on, end_on, code, "
+                "quantity, amount, unit, distance, distance_unit, consumption) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    entry.id,
+                    entry.household_id,
+                    entry.kind,
+                    entry.start.isoformat(),
+                    entry.end.isoformat(),
+                    entry.code,
+                    _text(entry.quantity),
+                    _text(entry.amount),
+                    entry.unit,
+                    _text(entry.distance),
+                    entry.distance_unit,
+                    _text(entry.consumption),
+                ],
+            )
+
+    def remove_entry(self, household_id: str, entry_id: str) -> bool:
+        """True if an entry of this household was deleted."""
+        with self._write():
+            cursor = self.db.execute(
+                "delete from household_entries where household_id = ? and id = ?",
+                [household_id, entry_id],
+            )
+            return cursor.rowcount > 0
+
+    def entries(
+        self, household_id: str, start: dt.date | None = None, end: dt.date | None = None
+    ) -> list[Entry]:
+        """Entries in insertion order; with start/end, only those overlapping the period."""
+        sql = "select * from household_entries where household_id = ?"
+        params: list[str] = [household_id]
+        if start is not None and end is not None:
+            sql += " and start_on <= ? and end_on >= ?"
+            params += [end.isoformat(), start.isoformat()]
+        return [_entry(row) for row in self.db.query(sql + " order by rowid", params)]
+
+    def delete(self, household_id: str) -> None:
+        """Delete the household and all of its rows, in one transaction."""
+        self._secure_delete()
+        with self._write():
+            self.db.execute("delete from household_entries where household_id = ?", [household_id])
+            self.db.execute("delete from households where id = ?", [household_id])
+
+    def purge(self, inactive_before: dt.date) -> int:
+        """Delete households last used before ``inactive_before``; returns how many."""
+        self._secure_delete()
+        with self._write():
+            stale = "select id from households where last_active_on < ?"
+            params = [inactive_before.isoformat()]
+            self.db.execute(
+                f"delete from household_entries where household_id in ({stale})", params
+            )
+            return self.db.execute(
+                "delete from households where last_active_on < ?", params
+            ).rowcount
+
+
+def _household(row: dict) -> Household:
+    return Household(
+        id=row["id"],
+        token_hash=row["token_hash"],
+        household_size=row["household_size"],
+        province=row["province"],
+        consent_version=row["consent_version"],
+        consent_given_at=row["consent_given_at"],
+        last_active_on=dt.date.fromisoformat(row["last_active_on"]),
+    )
+
+
+def _entry(row: dict) -> Entry:
+    return Entry(
+        id=row["id"],
+        household_id=row["household_id"],
+        kind=row["kind"],
+        start=dt.date.fromisoformat(row["start_on"]),
+        end=dt.date.fromisoformat(row["end_on"]),
+        code=row["code"],
+        quantity=_dec(row["quantity"]),
+        amount=_dec(row["amount"]),
+        unit=row["unit"],
+        distance=_dec(row["distance"]),
+        distance_unit=row["distance_unit"],
+        consumption=_dec(row["consumption"]),
+    )
+
+
+def _text(value: Decimal | None) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _dec(value: str | None) -> Decimal | None:
+    return Decimal(value) if value not in (None, "") else None
