@@ -194,9 +194,14 @@ def decode_image(data: bytes, limits: DecodeLimits = DecodeLimits()) -> DecodeRe
     if not pipeline.found and scale < 1:
         pipeline.zbar("zbar:downscaled-dense", work, work_map)
     if pipeline.found:
+        # zbar cannot see Data Matrix at all, so a photo where it read a barcode may still hold
+        # a GS1 DataMatrix beside it: one zxing pass restricted to the 2D codes zbar misses.
+        # zbar also guesses the charset of QR text (garbling Shift_JIS); zxing's reading wins.
+        formats = [zxingcpp.BarcodeFormat.DataMatrix]
         if pipeline.has("QR"):
-            # zbar guesses the charset of QR text (garbling Shift_JIS); zxing's reading wins.
-            pipeline.zxing("zxing:qr", work, work_map, formats=zxingcpp.BarcodeFormat.QRCode)
+            formats.append(zxingcpp.BarcodeFormat.QRCode)
+        # QR and Data Matrix read in any orientation: zxing's rotated retries would only cost.
+        pipeline.zxing("zxing:2d", work, work_map, formats=formats, try_rotate=False)
         return pipeline.result(fmt)
 
     # Pass 2: zxing tries rotations, inversion and 2D codes zbar cannot read (Data Matrix).
@@ -269,10 +274,13 @@ class _Pipeline:
         name: str,
         image: Image.Image,
         mapper: _Mapper,
-        formats: zxingcpp.BarcodeFormat | None = None,
+        formats: zxingcpp.BarcodeFormat | list[zxingcpp.BarcodeFormat] | None = None,
+        try_rotate: bool = True,
     ) -> None:
         self.passes.append(name)
-        kwargs = {"formats": formats} if formats is not None else {}
+        kwargs: dict = {"try_rotate": try_rotate}
+        if formats is not None:
+            kwargs["formats"] = formats
         found = zxingcpp.read_barcodes(image, text_mode=zxingcpp.TextMode.Plain, **kwargs)
         zxing_qr = [b for b in found if _ZXING_NAMES.get(b.format.name) == "QR"]
         if zxing_qr:

@@ -129,6 +129,16 @@ def test_two_codes_both_returned(ean13: Image.Image, qr: Image.Image) -> None:
     ]
 
 
+def test_data_matrix_beside_a_barcode_zbar_reads_is_returned_too(ean13: Image.Image) -> None:
+    # zbar reads the EAN-13 and cannot see Data Matrix; the pipeline must not stop there.
+    matrix = imaging.zxing_image("(01)09506000134352(10)AB12", gs1=True)
+    result = decode_image(imaging.to_bytes(imaging.on_canvas([ean13, matrix], size=(1200, 500))))
+    assert sorted((s.symbology, s.text) for s in result.symbols) == [
+        ("DATA-MATRIX", "]d2010950600013435210AB12"),
+        ("EAN-13", "05901234123457"),
+    ]
+
+
 def test_same_code_twice_reported_once(ean13: Image.Image) -> None:
     result = decode_image(imaging.to_bytes(imaging.on_canvas([ean13, ean13], size=(1400, 400))))
     assert texts(result) == ["05901234123457"]
