@@ -9,12 +9,16 @@ from decimal import Decimal
 
 from sqlite_utils import Database
 
+from app.core.benchmark import BenchmarkGroup
 from app.core.factors import Factor, FactorQuery
 from app.core.footprints import (
     CatalogueStats,
     Category,
     Certificate,
+    CertificateHistory,
+    CertificateRevision,
     CertificationBody,
+    StatusRecord,
     Product,
     Quantity,
     Text,
@@ -53,6 +57,55 @@ class SqliteCatalogue:
     def certificate(self, number: str) -> Certificate | None:
         rows = list(self.db.query("select * from certificates where number = ?", [number]))
         return self._certificate(rows[0]) if rows else None
+
+    def certificate_history(self, number: str) -> CertificateHistory:
+        """Earlier revisions (newest first) and status events (oldest first) of a certificate."""
+        current = self.db.execute("select revision from certificates where number = ?", [number]).fetchone()
+        revisions = tuple(
+            CertificateRevision(
+                revision=r["revision"],
+                superseded_in_release=r["superseded_in_release"],
+                superseded_at=r["superseded_at"],
+                fields=json.loads(r["data"]),
+            )
+            for r in self.db.query(
+                "select * from certificate_revisions where number = ? order by revision desc", [number]
+            )
+        )
+        events = tuple(
+            StatusRecord(
+                from_status=r["from_status"],
+                to_status=r["to_status"],
+                effective_on=_date(r["effective_on"]),
+                reason=r["reason"],
+                release=r["release_id"],
+                recorded_at=r["recorded_at"],
+            )
+            for r in self.db.query(
+                "select * from certificate_status_events where number = ? order by id", [number]
+            )
+        )
+        return CertificateHistory(revision=(current[0] if current else None) or 1, revisions=revisions, status_events=events)
+
+    def benchmark_group(self, category: str, declared_unit: str, system_boundary: str) -> BenchmarkGroup | None:
+        """The current release's benchmark of this group (None if it had too few peers)."""
+        row = self.db.execute(
+            "select category, declared_unit, system_boundary, as_of, peers, median, points from category_benchmarks "
+            "where release_id = (select max(id) from releases) "
+            "and category = ? and declared_unit = ? and system_boundary = ?",
+            [category, declared_unit, system_boundary],
+        ).fetchone()
+        if row is None:
+            return None
+        return BenchmarkGroup(
+            category=row[0],
+            declared_unit=row[1],
+            system_boundary=row[2],
+            as_of=row[3],
+            peers=row[4],
+            median=Decimal(row[5]),
+            points=tuple(Decimal(p) for p in json.loads(row[6])),
+        )
 
     def category_ids(self) -> set[str]:
         return set(self._category_map())
@@ -100,6 +153,13 @@ class SqliteCatalogue:
             certificates=count("certificates"),
             factors=count("factors"),
             sample=bool(release["sample"]) if release else False,
+            source=release.get("source") if release else None,
+            content_hash=release.get("content_hash") if release else None,
+            release_rows={
+                k: release[k]
+                for k in ("row_count", "inserted", "revised", "status_changes", "unchanged")
+                if release and release.get(k) is not None
+            },
         )
 
     # -- row -> domain -----------------------------------------------------------------
