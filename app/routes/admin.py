@@ -4,7 +4,7 @@ Every request needs the body's API key (`Authorization: Bearer <key>` or `X-API-
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import g, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -68,4 +68,5 @@ class AdminCertificateStatus(MethodView):
             get_db(), number.upper(), action=body["action"], reason=body["reason"],
             effective_on=body["effective_on"], body_id=key.body_id, key_id=key.id, as_of=day,
         )  # fmt: skip
-        return dump(_certificate, lookup_certificate(get_catalogue(), number, day), lang=lang())
+        # Dumped here (not by @blp.response) because localized fields need the language.
+        return jsonify(dump(_certificate, lookup_certificate(get_catalogue(), number, day), lang=lang()))
