@@ -75,7 +75,8 @@ def import_command(file: Path, dry_run: bool) -> None:
 
     summary = (
         f"{counts.rows} rows: {counts.inserted} new, {counts.revised} revised, "
-        f"{counts.status_changes} status changes, {counts.unchanged} unchanged, {rejected_rows} rejected"
+        f"{counts.status_changes} status changes, {counts.unchanged} unchanged, "
+        f"{rejected_rows} rejected"
     )
     click.echo(summary)
     if rejected_rows:

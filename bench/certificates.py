@@ -85,5 +85,7 @@ def write_csv(path: Path, n: int, **kwargs) -> Path:
 def write_jsonl(path: Path, n: int, **kwargs) -> Path:
     with open(path, "w", encoding="utf-8") as f:
         for row in rows(n, **kwargs):
-            f.write(json.dumps({k: v for k, v in row.items() if v != ""}, ensure_ascii=False) + "\n")
+            f.write(
+                json.dumps({k: v for k, v in row.items() if v != ""}, ensure_ascii=False) + "\n"
+            )
     return path

@@ -21,8 +21,9 @@ class CertificateBatchRequest(Schema):
         validate=validate.Length(min=1, max=1000),
         metadata={
             "description": (
-                "One to 1000 certificate objects in the import format (schemas/certificate-import.schema.json). "
-                "A single object may be sent instead of {certificates: [...]}. `body` defaults to the key's body."
+                "One to 1000 certificate objects in the import format "
+                "(schemas/certificate-import.schema.json). A single object may be sent instead of "
+                "{certificates: [...]}. `body` defaults to the key's body."
             )
         },
     )
@@ -38,14 +39,16 @@ class WriteResultItemSchema(Schema):
     number = fields.String(required=True)
     gtin = fields.String(required=True)
     outcome = fields.String(
-        required=True, metadata={"description": "create | revise | status | revise+status | unchanged"}
+        required=True,
+        metadata={"description": "create | revise | status | revise+status | unchanged"},
     )
     status = fields.String(required=True, metadata={"description": "Stored status after the write"})
 
 
 class WriteResultSchema(Schema):
     release = fields.Integer(
-        allow_none=True, metadata={"description": "The release created, or null when nothing changed"}
+        allow_none=True,
+        metadata={"description": "The release created, or null when nothing changed"},
     )
     count = fields.Integer(required=True)
     results = fields.List(fields.Nested(WriteResultItemSchema), required=True)
@@ -58,4 +61,6 @@ class StatusChangeRequest(Schema):
         load_default=None,
         metadata={"description": "Required to suspend or revoke"},
     )
-    effective_on = fields.Date(load_default=None, metadata={"description": "Default: today (UTC+8)"})
+    effective_on = fields.Date(
+        load_default=None, metadata={"description": "Default: today (UTC+8)"}
+    )

@@ -37,7 +37,11 @@ def test_import_csv_creates_a_release(runner, db, tmp_path, client):
     assert "50 new" in result.output and "Release 2 created." in result.output
     assert release(db) == (2, 88 + 50)
     health = client.get("/v1/health").json["catalogue"]
-    assert health["number"] == 2 and health["source"] == "import:c.csv" and len(health["content_hash"]) == 64
+    assert (
+        health["number"] == 2
+        and health["source"] == "import:c.csv"
+        and len(health["content_hash"]) == 64
+    )
     assert health["rows"]["inserted"] == 50
     audit = db.execute("select actor, action, target from audit_log").fetchall()
     assert audit[0][0].startswith("cli:") and audit[0][1:] == ("import", "import:c.csv")
@@ -83,7 +87,9 @@ def test_rejected_rows_are_reported_and_nothing_changes(runner, db, tmp_path):
 
 
 def test_dry_run_validates_but_writes_nothing(runner, db, tmp_path):
-    result = runner.invoke(args=["catalog", "import", "--dry-run", str(write_csv(tmp_path / "c.csv", 10))])
+    result = runner.invoke(
+        args=["catalog", "import", "--dry-run", str(write_csv(tmp_path / "c.csv", 10))]
+    )
     assert result.exit_code == 0 and "10 new" in result.output and "Dry run" in result.output
     assert release(db) == (1, 88)
 
@@ -92,7 +98,9 @@ def test_new_version_becomes_a_revision_and_status_an_event(runner, db, tmp_path
     items = list(rows(3))
     runner.invoke(args=["catalog", "import", str(write_rows(tmp_path / "v1.csv", items))])
     items[0]["pcf"] = "1.23"
-    items[1].update(status="suspended", status_reason="审核中 / under audit", status_changed_on="2026-06-01")
+    items[1].update(
+        status="suspended", status_reason="审核中 / under audit", status_changed_on="2026-06-01"
+    )
     result = runner.invoke(args=["catalog", "import", str(write_rows(tmp_path / "v2.csv", items))])
     assert "1 revised, 1 status changes, 1 unchanged" in result.output, result.output
     assert release(db) == (3, 91)
@@ -100,7 +108,10 @@ def test_new_version_becomes_a_revision_and_status_an_event(runner, db, tmp_path
     history = client.get(f"/v1/certificates/{items[0]['number']}").json["history"]
     assert history["revision"] == 2 and history["revisions"][0]["superseded_in_release"] == 3
     body = client.get(f"/v1/certificates/{items[1]['number']}").json
-    assert body["status"] == "suspended" and body["history"]["status_events"][0]["effective_on"] == "2026-06-01"
+    assert (
+        body["status"] == "suspended"
+        and body["history"]["status_events"][0]["effective_on"] == "2026-06-01"
+    )
 
     # Revoked in a file, then "valid" again in a later file: revoked is final.
     items[1].update(status="revoked", status_reason="fraud")
@@ -160,8 +171,11 @@ def test_kill_9_mid_import_leaves_the_previous_release_intact(app, tmp_path):
     flask = str(Path(sys.executable).with_name("flask"))
     proc = subprocess.Popen(
         [flask, "--app", "app", "catalog", "import", str(path)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wal = Path(database + "-wal")
     deadline = time.monotonic() + 30
     # Mid-way: the import has written well over a megabyte of uncommitted pages.

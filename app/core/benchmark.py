@@ -48,9 +48,14 @@ class Benchmark:
         diff = abs(self.vs_median_pct)
         if lang == "en":
             if diff == 0:
-                return f"At the median of {self.peers} certified products in this category ({name})."
+                return (
+                    f"At the median of {self.peers} certified products in this category ({name})."
+                )
             side = "below" if self.vs_median_pct < 0 else "above"
-            return f"{diff}% {side} the median of {self.peers} certified products in this category ({name})."
+            return (
+                f"{diff}% {side} the median of {self.peers} certified products "
+                f"in this category ({name})."
+            )
         if diff == 0:
             return f"与本类（{name}）{self.peers} 个已认证产品的中位数持平。"
         side = "低" if self.vs_median_pct < 0 else "高"

@@ -184,7 +184,10 @@ class ImportCounts:
 
 # -- validation --------------------------------------------------------------------------
 def validate_row(
-    raw: Mapping[str, Any], *, categories: set[str] | frozenset[str], bodies: set[str] | frozenset[str]
+    raw: Mapping[str, Any],
+    *,
+    categories: set[str] | frozenset[str],
+    bodies: set[str] | frozenset[str],
 ) -> CertificateRecord:
     """Validate one import row or API object (flat fields, see FIELDS).
 
@@ -211,7 +214,9 @@ def validate_row(
         "net_content_unit": v.choice("net_content_unit", DECLARED_UNITS, reason="unknown_unit"),
     }
     if (product["net_content_amount"] is None) != (product["net_content_unit"] is None):
-        v.fail("net_content_unit", "required", "net_content_amount and net_content_unit go together.")
+        v.fail(
+            "net_content_unit", "required", "net_content_amount and net_content_unit go together."
+        )
 
     pcf = v.decimal("pcf", required=True)
     status = v.choice("status", STORED_STATUSES, reason="unknown_status") or "valid"
@@ -220,10 +225,14 @@ def validate_row(
         "body": v.choice("body", bodies, reason="unknown_body", required=True),
         "standards": v.standards("standards"),
         "pcf": pcf,
-        "declared_unit": v.choice("declared_unit", DECLARED_UNITS, reason="unknown_unit", required=True),
+        "declared_unit": v.choice(
+            "declared_unit", DECLARED_UNITS, reason="unknown_unit", required=True
+        ),
         "declared_unit_amount": v.decimal("declared_unit_amount", positive=True) or "1",
         "pcf_per_sales_unit": v.decimal("pcf_per_sales_unit"),
-        "system_boundary": v.choice("system_boundary", BOUNDARIES, reason="unknown_boundary", required=True),
+        "system_boundary": v.choice(
+            "system_boundary", BOUNDARIES, reason="unknown_boundary", required=True
+        ),
         "stages": v.stages("stages", pcf),
         "reference_period_start": v.date("reference_period_start", required=True),
         "reference_period_end": v.date("reference_period_end", required=True),
@@ -234,7 +243,9 @@ def validate_row(
         "status_changed_on": v.date("status_changed_on"),
         "verified_by": v.text("verified_by"),
         "verified_on": v.date("verified_on"),
-        "characterization": v.choice("characterization", CHARACTERIZATIONS, reason="unknown_characterization")
+        "characterization": v.choice(
+            "characterization", CHARACTERIZATIONS, reason="unknown_characterization"
+        )
         or "AR6",
         "factor_database": v.text("factor_database"),
         "factor_database_version": v.text("factor_database_version"),
@@ -315,7 +326,11 @@ class _Validator:
             return None
         number = value.upper()
         if not CERTIFICATE_NUMBER.match(number):
-            self.fail(name, "invalid_number", f"'{value}' is not a certificate number (e.g. TJS-PCF-2025-0001).")
+            self.fail(
+                name,
+                "invalid_number",
+                f"'{value}' is not a certificate number (e.g. TJS-PCF-2025-0001).",
+            )
             return None
         return number
 
@@ -324,7 +339,9 @@ class _Validator:
         if value is None:
             return None
         if not isinstance(value, str) or value not in allowed:
-            shown = ", ".join(sorted(allowed)) if len(allowed) <= 12 else f"{len(allowed)} known values"
+            shown = (
+                ", ".join(sorted(allowed)) if len(allowed) <= 12 else f"{len(allowed)} known values"
+            )
             self.fail(name, reason, f"'{value}' is not one of: {shown}.")
             return None
         return value
@@ -346,7 +363,9 @@ class _Validator:
             self.fail(name, "invalid_decimal", f"'{text}' is not a plain decimal number.")
             return None
         if number < 0 or (positive and number == 0):
-            self.fail(name, "out_of_range", f"{name} must be {'above' if positive else 'at least'} 0.")
+            self.fail(
+                name, "out_of_range", f"{name} must be {'above' if positive else 'at least'} 0."
+            )
             return None
         return text
 
@@ -362,7 +381,9 @@ class _Validator:
             self.fail(name, "invalid_date", f"'{value}' is not a date (YYYY-MM-DD).")
             return None
 
-    def order(self, name: str, first: str | None, last: str | None, *, strict: bool = False) -> None:
+    def order(
+        self, name: str, first: str | None, last: str | None, *, strict: bool = False
+    ) -> None:
         if first and last and (last < first or (strict and last == first)):
             self.fail(name, "date_order", f"{name} ({last}) must come after {first}.")
 
@@ -388,7 +409,11 @@ class _Validator:
         cited = tuple(dict.fromkeys(s.strip() for s in items if s.strip()))
         unknown = [s for s in cited if s not in STANDARDS]
         if unknown or not cited:
-            self.fail(name, "unknown_standard", f"Unknown standard {unknown[0]!r}." if unknown else "No standard cited.")
+            self.fail(
+                name,
+                "unknown_standard",
+                f"Unknown standard {unknown[0]!r}." if unknown else "No standard cited.",
+            )
             return None
         return cited
 
@@ -409,7 +434,9 @@ class _Validator:
         for stage, amount in value.items():
             stage = str(stage).strip()
             if stage not in STAGES:
-                self.fail(name, "unknown_stage", f"Unknown stage '{stage}' (known: {', '.join(STAGES)}).")
+                self.fail(
+                    name, "unknown_stage", f"Unknown stage '{stage}' (known: {', '.join(STAGES)})."
+                )
                 return None
             amount = amount.strip() if isinstance(amount, str) else amount
             try:
@@ -423,7 +450,11 @@ class _Validator:
                 return None
             stages.append((stage, str(amount)))
         if pcf is not None and sum(Decimal(a) for _, a in stages) != Decimal(pcf):
-            self.fail(name, "stages_sum", f"The stages add up to {sum(Decimal(a) for _, a in stages)}, not pcf {pcf}.")
+            self.fail(
+                name,
+                "stages_sum",
+                f"The stages add up to {sum(Decimal(a) for _, a in stages)}, not pcf {pcf}.",
+            )
             return None
         return tuple(stages)
 
@@ -445,7 +476,8 @@ def authorize(record: CertificateRecord, existing: Existing | None, actor_body: 
     if actor_body is None:
         if existing is not None and existing.record.body != record.body:
             raise Forbidden(
-                f"Certificate {record.number} was issued by {existing.record.body}, not {record.body}.",
+                f"Certificate {record.number} was issued by {existing.record.body}, "
+                f"not {record.body}.",
                 field="body",
                 certificate_number=record.number,
             )
@@ -478,24 +510,42 @@ def plan(
     if existing is None:
         event = None
         if c["status"] != "valid":
-            event = StatusEvent(record.number, None, c["status"], c["status_changed_on"] or as_of.isoformat(), c["status_reason"])
+            event = StatusEvent(
+                record.number,
+                None,
+                c["status"],
+                c["status_changed_on"] or as_of.isoformat(),
+                c["status_reason"],
+            )
         return Change("create", record, None, event)
     if existing.release_id == release_id:
-        raise DuplicateRow(f"Certificate {record.number} appears more than once in this import.", field="number")
+        raise DuplicateRow(
+            f"Certificate {record.number} appears more than once in this import.", field="number"
+        )
     old = existing.record.certificate
-    content_changed = record.content() != existing.record.content() or record.sample != existing.record.sample
+    content_changed = (
+        record.content() != existing.record.content() or record.sample != existing.record.sample
+    )
     status_changed = c["status"] != old["status"]
     if not content_changed and not status_changed:
         # Same content and status: nothing to record (a reworded reason is not a new event).
         return Change("unchanged", record, existing)
     if old["status"] == "revoked":
-        raise Conflict(f"Certificate {record.number} is revoked; revocation is final.", field="status",
-                       certificate_number=record.number, current_status="revoked")
+        raise Conflict(
+            f"Certificate {record.number} is revoked; revocation is final.",
+            field="status",
+            certificate_number=record.number,
+            current_status="revoked",
+        )
     event = None
     if status_changed:
         check_transition(record.number, old["status"], c["status"])
         event = StatusEvent(
-            record.number, old["status"], c["status"], c["status_changed_on"] or as_of.isoformat(), c["status_reason"]
+            record.number,
+            old["status"],
+            c["status"],
+            c["status_changed_on"] or as_of.isoformat(),
+            c["status_reason"],
         )
     if content_changed:
         return Change("revise+status" if event else "revise", record, existing, event)
@@ -511,7 +561,9 @@ def status_change(
     certificate) or Conflict (transition not allowed; revoked is final).
     """
     if action not in ACTIONS:
-        raise InvalidInput(f"Unknown action '{action}' (suspend, revoke, reinstate).", field="action")
+        raise InvalidInput(
+            f"Unknown action '{action}' (suspend, revoke, reinstate).", field="action"
+        )
     new = ACTIONS[action]
     reason = (reason or "").strip() or None
     if new != "valid" and not reason:
@@ -526,7 +578,9 @@ def status_change(
         "status_changed_on": effective_on.isoformat(),
     }
     record = CertificateRecord(existing.record.product, certificate, existing.record.sample)
-    event = StatusEvent(number, existing.record.certificate["status"], new, effective_on.isoformat(), reason)
+    event = StatusEvent(
+        number, existing.record.certificate["status"], new, effective_on.isoformat(), reason
+    )
     return Change("status", record, existing, event)
 
 

@@ -18,7 +18,10 @@ from schemas.certificates import CertificateWithProductSchema
 from schemas.common import dump
 
 blp = Blueprint(
-    "admin", __name__, url_prefix="/v1/admin", description="Ingest API for certification bodies (API key)"
+    "admin",
+    __name__,
+    url_prefix="/v1/admin",
+    description="Ingest API for certification bodies (API key)",
 )
 _certificate = CertificateWithProductSchema()
 
@@ -27,7 +30,9 @@ _certificate = CertificateWithProductSchema()
 def authenticate() -> None:
     """Resolve the API key before anything else, so a bad key is 401 whatever the body."""
     header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header[:7].lower() == "bearer " else request.headers.get("X-API-Key")
+    token = (
+        header[7:].strip() if header[:7].lower() == "bearer " else request.headers.get("X-API-Key")
+    )
     g.api_key = ApiKeys(get_db()).authenticate(token)
 
 
@@ -35,10 +40,16 @@ def authenticate() -> None:
 class AdminCertificates(MethodView):
     @blp.arguments(CertificateBatchRequest)
     @blp.response(200, WriteResultSchema)
-    @blp.alt_response(401, response="DEFAULT_ERROR", description="Missing, unknown or revoked API key")
+    @blp.alt_response(
+        401, response="DEFAULT_ERROR", description="Missing, unknown or revoked API key"
+    )
     @blp.alt_response(403, response="DEFAULT_ERROR", description="A certificate of another body")
-    @blp.alt_response(409, response="DEFAULT_ERROR", description="Status change not allowed (revoked is final)")
-    @blp.alt_response(422, response="UNPROCESSABLE_CONTENT", description="Invalid certificates, each field listed")
+    @blp.alt_response(
+        409, response="DEFAULT_ERROR", description="Status change not allowed (revoked is final)"
+    )
+    @blp.alt_response(
+        422, response="UNPROCESSABLE_CONTENT", description="Invalid certificates, each field listed"
+    )
     def post(self, body: dict):
         """Publish, renew or update certificates (one or a batch), all or nothing, as one release"""
         key = g.api_key
@@ -46,7 +57,12 @@ class AdminCertificates(MethodView):
             get_db(), body["certificates"], body_id=key.body_id, key_id=key.id, as_of=today()
         )
         results = [
-            {"number": c.record.number, "gtin": c.record.gtin, "outcome": c.kind, "status": c.record.certificate["status"]}
+            {
+                "number": c.record.number,
+                "gtin": c.record.gtin,
+                "outcome": c.kind,
+                "status": c.record.certificate["status"],
+            }
             for c in changes
         ]
         return {"release": release, "count": len(results), "results": results}
@@ -56,10 +72,14 @@ class AdminCertificates(MethodView):
 class AdminCertificateStatus(MethodView):
     @blp.arguments(StatusChangeRequest)
     @blp.response(200, CertificateWithProductSchema)
-    @blp.alt_response(401, response="DEFAULT_ERROR", description="Missing, unknown or revoked API key")
+    @blp.alt_response(
+        401, response="DEFAULT_ERROR", description="Missing, unknown or revoked API key"
+    )
     @blp.alt_response(403, response="DEFAULT_ERROR", description="A certificate of another body")
     @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(409, response="DEFAULT_ERROR", description="Transition not allowed (revoked is final)")
+    @blp.alt_response(
+        409, response="DEFAULT_ERROR", description="Transition not allowed (revoked is final)"
+    )
     @blp.alt_response(422, response="UNPROCESSABLE_CONTENT")
     def post(self, body: dict, number: str):
         """Suspend, revoke or reinstate a certificate, with a reason; lookups reflect it at once"""
@@ -69,4 +89,6 @@ class AdminCertificateStatus(MethodView):
             effective_on=body["effective_on"], body_id=key.body_id, key_id=key.id, as_of=day,
         )  # fmt: skip
         # Dumped here (not by @blp.response) because localized fields need the language.
-        return jsonify(dump(_certificate, lookup_certificate(get_catalogue(), number, day), lang=lang()))
+        return jsonify(
+            dump(_certificate, lookup_certificate(get_catalogue(), number, day), lang=lang())
+        )

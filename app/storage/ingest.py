@@ -19,8 +19,8 @@ from app.core import benchmark
 from app.core.errors import DomainError, InvalidInput, NotFound
 from app.core.ingest import (
     FIELDS,
-    Change,
     CertificateRecord,
+    Change,
     DuplicateRow,
     Existing,
     FieldError,
@@ -36,26 +36,102 @@ from app.core.ingest import (
 CHUNK = 5000
 
 _CERT_COLUMNS = (
-    "number", "gtin", "body_id", "standards", "pcf", "declared_unit", "declared_unit_amount",
-    "pcf_per_sales_unit", "system_boundary", "stages", "reference_period_start",
-    "reference_period_end", "issued_on", "valid_until", "status", "status_reason",
-    "status_changed_on", "verified_by", "verified_on", "characterization", "factor_database",
-    "factor_database_version", "sample", "revision", "release_id",
-)  # fmt: skip
+    "number",
+    "gtin",
+    "body_id",
+    "standards",
+    "pcf",
+    "declared_unit",
+    "declared_unit_amount",
+    "pcf_per_sales_unit",
+    "system_boundary",
+    "stages",
+    "reference_period_start",
+    "reference_period_end",
+    "issued_on",
+    "valid_until",
+    "status",
+    "status_reason",
+    "status_changed_on",
+    "verified_by",
+    "verified_on",
+    "characterization",
+    "factor_database",
+    "factor_database_version",
+    "sample",
+    "revision",
+    "release_id",
+)
 _PRODUCT_COLUMNS = (
-    "gtin", "name_zh", "name_en", "brand", "category", "sales_unit_amount", "sales_unit",
-    "net_content_amount", "net_content_unit", "sample",
-)  # fmt: skip
-_INSERT_CERT = f"insert into certificates ({', '.join(_CERT_COLUMNS)}) values ({', '.join('?' * len(_CERT_COLUMNS))})"
+    "gtin",
+    "name_zh",
+    "name_en",
+    "brand",
+    "category",
+    "sales_unit_amount",
+    "sales_unit",
+    "net_content_amount",
+    "net_content_unit",
+    "sample",
+)
+
+
+def _insert(table: str, columns: tuple[str, ...], suffix: str = "") -> str:
+    marks = ", ".join("?" * len(columns))
+    return f"insert into {table} ({', '.join(columns)}) values ({marks}){suffix}"
+
+
+_INSERT_CERT = _insert("certificates", _CERT_COLUMNS)
 _UPDATE_CERT = (
     f"update certificates set {', '.join(f'{c} = ?' for c in _CERT_COLUMNS[1:])} where number = ?"
 )
-_UPSERT_PRODUCT = (
-    f"insert into products ({', '.join(_PRODUCT_COLUMNS)}) values ({', '.join('?' * len(_PRODUCT_COLUMNS))}) "
-    f"on conflict(gtin) do update set {', '.join(f'{c} = excluded.{c}' for c in _PRODUCT_COLUMNS[1:])}"
+_UPSERT_PRODUCT = _insert(
+    "products",
+    _PRODUCT_COLUMNS,
+    f" on conflict(gtin) do update set "
+    f"{', '.join(f'{c} = excluded.{c}' for c in _PRODUCT_COLUMNS[1:])}",
+)
+_AUDIT = _insert("audit_log", ("at", "actor", "action", "target", "release_id", "detail"))
+_STATUS_EVENT = _insert(
+    "certificate_status_events",
+    (
+        "number",
+        "from_status",
+        "to_status",
+        "effective_on",
+        "reason",
+        "release_id",
+        "recorded_at",
+        "actor",
+    ),
+)
+_RELEASE = _insert(
+    "releases",
+    ("id", "created_at", "source", "version", "products", "certificates", "factors", "content_hash",
+     "sample", "row_count", "inserted", "revised", "status_changes", "unchanged"),
+)  # fmt: skip
+_BENCHMARK = _insert(
+    "category_benchmarks",
+    (
+        "release_id",
+        "category",
+        "declared_unit",
+        "system_boundary",
+        "as_of",
+        "peers",
+        "median",
+        "points",
+    ),
+)
+_EXISTING = (
+    "select c.*, p.name_zh, p.name_en, p.brand, p.category, p.sales_unit_amount, "
+    "p.sales_unit, p.net_content_amount, p.net_content_unit "
+    "from certificates c join products p on p.gtin = c.gtin "
+    "where c.number in (select value from json_each(?))"
 )
 _SAVE_REVISION = (
-    "insert into certificate_revisions (number, revision, data, superseded_in_release, superseded_at) "
+    "insert into certificate_revisions "
+    "(number, revision, data, superseded_in_release, superseded_at) "
     "select number, revision, json_object("
     + ", ".join(f"'{c}', {c}" for c in _CERT_COLUMNS if c not in ("number", "revision"))
     + "), ?, ? from certificates where number = ?"
@@ -106,7 +182,9 @@ class CatalogueWriter:
         self._open = True
         self.release_id = (self.conn.execute("select max(id) from releases").fetchone()[0] or 0) + 1
         self.categories = frozenset(r[0] for r in self.conn.execute("select id from categories"))
-        self.bodies = frozenset(r[0] for r in self.conn.execute("select id from certification_bodies"))
+        self.bodies = frozenset(
+            r[0] for r in self.conn.execute("select id from certification_bodies")
+        )
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -117,22 +195,19 @@ class CatalogueWriter:
     # -- reading ---------------------------------------------------------------------------
     def existing(self, numbers: Iterable[str]) -> dict[str, Existing]:
         """Stored certificates among ``numbers``, in one query."""
-        sql = (
-            "select c.*, p.name_zh, p.name_en, p.brand, p.category, p.sales_unit_amount, p.sales_unit, "
-            "p.net_content_amount, p.net_content_unit, p.sample as product_sample "
-            "from certificates c join products p on p.gtin = c.gtin "
-            "where c.number in (select value from json_each(?))"
-        )
-        cursor = self.conn.execute(sql, [json.dumps(list(numbers))])
+        cursor = self.conn.execute(_EXISTING, [json.dumps(list(numbers))])
         names = [d[0] for d in cursor.description]
         found = {}
         for values in cursor:
             row = dict(zip(names, values, strict=True))
-            found[row["number"]] = Existing(record_of_row(row), row["revision"] or 1, row["release_id"])
+            found[row["number"]] = Existing(
+                record_of_row(row), row["revision"] or 1, row["release_id"]
+            )
         return found
 
     def _stored_products(self, gtins: Iterable[str]) -> dict[str, tuple]:
-        sql = f"select {', '.join(_PRODUCT_COLUMNS)} from products where gtin in (select value from json_each(?))"
+        columns = ", ".join(_PRODUCT_COLUMNS)
+        sql = f"select {columns} from products where gtin in (select value from json_each(?))"
         return {row[0]: tuple(row) for row in self.conn.execute(sql, [json.dumps(list(gtins))])}
 
     # -- writing ---------------------------------------------------------------------------
@@ -156,7 +231,9 @@ class CatalogueWriter:
                 on_reject(index, [FieldError("row", "invalid_json", raw["__invalid__"])])
                 continue
             try:
-                records.append((index, validate_row(raw, categories=self.categories, bodies=self.bodies)))
+                records.append(
+                    (index, validate_row(raw, categories=self.categories, bodies=self.bodies))
+                )
             except RowInvalid as error:
                 self.counts.rejected += 1
                 on_reject(index, error.errors)
@@ -166,16 +243,28 @@ class CatalogueWriter:
         for index, record in records:
             try:
                 if record.number in seen:
-                    raise DuplicateRow(f"Certificate {record.number} appears more than once in this import.", field="number")
+                    raise DuplicateRow(
+                        f"Certificate {record.number} appears more than once in this import.",
+                        field="number",
+                    )
                 seen.add(record.number)
                 changes.append(
-                    plan(record, existing.get(record.number), release_id=self.release_id, as_of=self.as_of, actor_body=self.actor_body)
+                    plan(
+                        record,
+                        existing.get(record.number),
+                        release_id=self.release_id,
+                        as_of=self.as_of,
+                        actor_body=self.actor_body,
+                    )
                 )
             except DomainError as error:
                 if strict and not isinstance(error, InvalidInput):
                     raise
                 self.counts.rejected += 1
-                on_reject(index, [FieldError(error.details.get("field", "number"), error.reason, error.message)])
+                on_reject(
+                    index,
+                    [FieldError(error.details.get("field", "number"), error.reason, error.message)],
+                )
         if not self.counts.rejected:
             # Once a row is rejected the import will roll back: skip the writes, keep validating.
             self.write(changes)
@@ -197,11 +286,15 @@ class CatalogueWriter:
 
         stamp = now()
         inserts = [
-            _cert_values(c.record, revision=1, release_id=self.release_id) for c in changes if c.kind == "create"
+            _cert_values(c.record, revision=1, release_id=self.release_id)
+            for c in changes
+            if c.kind == "create"
         ]
         self.conn.executemany(_INSERT_CERT, inserts)
         revised = [c for c in changes if c.revises]
-        self.conn.executemany(_SAVE_REVISION, [(self.release_id, stamp, c.record.number) for c in revised])
+        self.conn.executemany(
+            _SAVE_REVISION, [(self.release_id, stamp, c.record.number) for c in revised]
+        )
         updates = []
         for c in changes:
             if c.existing is None or c.kind == "unchanged":
@@ -211,27 +304,48 @@ class CatalogueWriter:
             updates.append((*values[1:], c.record.number))
         self.conn.executemany(_UPDATE_CERT, updates)
         self.conn.executemany(
-            "insert into certificate_status_events (number, from_status, to_status, effective_on, reason, "
-            "release_id, recorded_at, actor) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            _STATUS_EVENT,
             [
-                (e.number, e.from_status, e.to_status, e.effective_on, e.reason, self.release_id, stamp, self.actor)
+                (
+                    e.number,
+                    e.from_status,
+                    e.to_status,
+                    e.effective_on,
+                    e.reason,
+                    self.release_id,
+                    stamp,
+                    self.actor,
+                )
                 for e in (c.event for c in changes)
                 if e is not None
             ],
         )
         if self.audit_each:
             self.conn.executemany(
-                "insert into audit_log (at, actor, action, target, release_id, detail) values (?, ?, ?, ?, ?, ?)",
+                _AUDIT,
                 [
-                    (stamp, self.actor, f"certificate.{c.kind}", c.record.number, self.release_id,
-                     json.dumps({"status": c.record.certificate["status"], "reason": c.record.certificate["status_reason"]},
-                                ensure_ascii=False))
+                    (
+                        stamp,
+                        self.actor,
+                        f"certificate.{c.kind}",
+                        c.record.number,
+                        self.release_id,
+                        json.dumps(
+                            {
+                                "status": c.record.certificate["status"],
+                                "reason": c.record.certificate["status_reason"],
+                            },
+                            ensure_ascii=False,
+                        ),
+                    )
                     for c in changes
                     if c.kind != "unchanged"
                 ],
-            )  # fmt: skip
+            )
 
-    def finish(self, *, content_hash: str, dry_run: bool = False, detail: dict[str, Any] | None = None) -> int | None:
+    def finish(
+        self, *, content_hash: str, dry_run: bool = False, detail: dict[str, Any] | None = None
+    ) -> int | None:
         """Commit as a new release and return its number; None (and roll back) when the
         import was a dry run, had rejected rows, or changed nothing."""
         if dry_run or self.counts.rejected or not self.counts.changed:
@@ -243,22 +357,40 @@ class CatalogueWriter:
         def count(table: str) -> int:
             return self.conn.execute(f"select count(*) from [{table}]").fetchone()[0]
 
-        previous = self.conn.execute("select sample from releases order by id desc limit 1").fetchone()
+        previous = self.conn.execute(
+            "select sample from releases order by id desc limit 1"
+        ).fetchone()
         self.conn.execute(
-            "insert into releases (id, created_at, source, version, products, certificates, factors, content_hash, "
-            "sample, row_count, inserted, revised, status_changes, unchanged) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _RELEASE,
             (
-                self.release_id, now(), self.source, None, count("products"), count("certificates"), count("factors"),
-                content_hash, previous[0] if previous else 0, counts.rows, counts.inserted, counts.revised,
-                counts.status_changes, counts.unchanged,
+                self.release_id,
+                now(),
+                self.source,
+                None,
+                count("products"),
+                count("certificates"),
+                count("factors"),
+                content_hash,
+                previous[0] if previous else 0,
+                counts.rows,
+                counts.inserted,
+                counts.revised,
+                counts.status_changes,
+                counts.unchanged,
             ),
-        )  # fmt: skip
+        )
         if not self.audit_each:
             self.conn.execute(
-                "insert into audit_log (at, actor, action, target, release_id, detail) values (?, ?, ?, ?, ?, ?)",
-                (now(), self.actor, "import", self.source, self.release_id,
-                 json.dumps({**counts.by_kind, **(detail or {})}, ensure_ascii=False)),
-            )  # fmt: skip
+                _AUDIT,
+                (
+                    now(),
+                    self.actor,
+                    "import",
+                    self.source,
+                    self.release_id,
+                    json.dumps({**counts.by_kind, **(detail or {})}, ensure_ascii=False),
+                ),
+            )
         refresh_benchmarks(self.db, self.release_id, self.as_of)
         self.conn.execute("COMMIT")
         self._open = False
@@ -268,21 +400,49 @@ class CatalogueWriter:
 def _product_values(record: CertificateRecord) -> tuple:
     p = record.product
     return (
-        p["gtin"], p["name_zh"], p["name_en"], p["brand"], p["category"], p["sales_unit_amount"],
-        p["sales_unit"], p["net_content_amount"], p["net_content_unit"], int(record.sample),
-    )  # fmt: skip
+        p["gtin"],
+        p["name_zh"],
+        p["name_en"],
+        p["brand"],
+        p["category"],
+        p["sales_unit_amount"],
+        p["sales_unit"],
+        p["net_content_amount"],
+        p["net_content_unit"],
+        int(record.sample),
+    )
 
 
 def _cert_values(record: CertificateRecord, *, revision: int, release_id: int) -> tuple:
     c = record.certificate
     stages = json.dumps(dict(c["stages"]), ensure_ascii=False) if c["stages"] else None
     return (
-        c["number"], record.gtin, c["body"], json.dumps(list(c["standards"]), ensure_ascii=False), c["pcf"],
-        c["declared_unit"], c["declared_unit_amount"], c["pcf_per_sales_unit"], c["system_boundary"], stages,
-        c["reference_period_start"], c["reference_period_end"], c["issued_on"], c["valid_until"], c["status"],
-        c["status_reason"], c["status_changed_on"], c["verified_by"], c["verified_on"], c["characterization"],
-        c["factor_database"], c["factor_database_version"], int(record.sample), revision, release_id,
-    )  # fmt: skip
+        c["number"],
+        record.gtin,
+        c["body"],
+        json.dumps(list(c["standards"]), ensure_ascii=False),
+        c["pcf"],
+        c["declared_unit"],
+        c["declared_unit_amount"],
+        c["pcf_per_sales_unit"],
+        c["system_boundary"],
+        stages,
+        c["reference_period_start"],
+        c["reference_period_end"],
+        c["issued_on"],
+        c["valid_until"],
+        c["status"],
+        c["status_reason"],
+        c["status_changed_on"],
+        c["verified_by"],
+        c["verified_on"],
+        c["characterization"],
+        c["factor_database"],
+        c["factor_database_version"],
+        int(record.sample),
+        revision,
+        release_id,
+    )
 
 
 def record_of_row(row: dict[str, Any]) -> CertificateRecord:
@@ -334,7 +494,9 @@ def refresh_benchmarks(db: Database, release_id: int, as_of: dt.date) -> int:
     sql = """
         with current as (
             select p.category, c.declared_unit, c.system_boundary, c.pcf, c.declared_unit_amount,
-                   row_number() over (partition by c.gtin order by c.issued_on desc, c.number desc) as rn
+                   row_number() over (
+                       partition by c.gtin order by c.issued_on desc, c.number desc
+                   ) as rn
             from certificates c join products p on p.gtin = c.gtin
             where c.status = 'valid' and c.issued_on <= :day and c.valid_until >= :day
         )
@@ -351,7 +513,9 @@ def refresh_benchmarks(db: Database, release_id: int, as_of: dt.date) -> int:
             return
         peers, median, points = summary
         groups += 1
-        rows.append((release_id, *key, day, peers, str(median), json.dumps([str(p) for p in points])))
+        rows.append(
+            (release_id, *key, day, peers, str(median), json.dumps([str(p) for p in points]))
+        )
 
     key: tuple | None = None
     values: list[Decimal] = []
@@ -365,8 +529,7 @@ def refresh_benchmarks(db: Database, release_id: int, as_of: dt.date) -> int:
         flush(key, values)
     db.conn.execute("delete from category_benchmarks where release_id = ?", [release_id])
     db.conn.executemany(
-        "insert into category_benchmarks (release_id, category, declared_unit, system_boundary, as_of, peers, "
-        "median, points) values (?, ?, ?, ?, ?, ?, ?, ?)",
+        _BENCHMARK,
         rows,
     )
     db.conn.execute("delete from category_benchmarks where release_id < ?", [release_id - 1])
@@ -405,7 +568,9 @@ def read_rows(text: IO[str], fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
         reader = csv.DictReader(text)
         missing = [f for f in ("gtin", "number") if f not in (reader.fieldnames or [])]
         if missing:
-            raise ValueError(f"The CSV header lacks {', '.join(missing)}; expected columns: {', '.join(FIELDS)}")
+            raise ValueError(
+                f"The CSV header lacks {', '.join(missing)}; expected columns: {', '.join(FIELDS)}"
+            )
         for index, row in enumerate(reader, start=1):
             row.pop(None, None)  # type: ignore[call-overload]
             yield index, {k: v for k, v in row.items() if v != ""}
@@ -438,7 +603,9 @@ def import_file(
     fmt = detect_format(path)
     with open(path, "rb") as raw:
         hashing = HashingReader(raw)
-        text = io.TextIOWrapper(io.BufferedReader(hashing, buffer_size=1 << 20), encoding="utf-8-sig", newline="")
+        text = io.TextIOWrapper(
+            io.BufferedReader(hashing, buffer_size=1 << 20), encoding="utf-8-sig", newline=""
+        )
         with CatalogueWriter(db, source=f"import:{path.name}", actor=actor, as_of=as_of) as writer:
             batch: list[tuple[int, dict[str, Any]]] = []
             for item in read_rows(text, fmt):
@@ -452,8 +619,11 @@ def import_file(
                 writer.add_rows(batch, on_reject)
             if on_progress:
                 on_progress(hashing.position)
-            release = writer.finish(content_hash=hashing.sha256.hexdigest(), dry_run=dry_run,
-                                    detail={"rows": writer.counts.rows, "file": path.name})  # fmt: skip
+            release = writer.finish(
+                content_hash=hashing.sha256.hexdigest(),
+                dry_run=dry_run,
+                detail={"rows": writer.counts.rows, "file": path.name},
+            )
             return writer.counts, release
 
 
@@ -473,17 +643,26 @@ def publish(
     def on_reject(index: int, field_errors: list[FieldError]) -> None:
         number = objects[index].get("number")
         errors.extend(
-            {"index": index, "number": number, "field": e.field, "reason": e.reason, "message": e.message}
+            {
+                "index": index,
+                "number": number,
+                "field": e.field,
+                "reason": e.reason,
+                "message": e.message,
+            }
             for e in field_errors
         )
 
     actor = f"key:{key_id}@{body_id}"
-    with CatalogueWriter(db, source=f"api:{body_id}", actor=actor, as_of=as_of, actor_body=body_id,
-                         audit_each=True) as writer:  # fmt: skip
+    with CatalogueWriter(
+        db, source=f"api:{body_id}", actor=actor, as_of=as_of, actor_body=body_id, audit_each=True
+    ) as writer:
         changes = writer.add_rows(rows, on_reject, strict=True)
         if errors:
             raise RowsInvalid(errors)
-        digest = hashlib.sha256(json.dumps(objects, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        digest = hashlib.sha256(
+            json.dumps(objects, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
         return changes, writer.finish(content_hash=digest)
 
 
@@ -502,15 +681,27 @@ def change_status(
 
     Raises NotFound, InvalidInput, Forbidden or Conflict (revoked is final)."""
     actor = f"key:{key_id}@{body_id}"
-    with CatalogueWriter(db, source=f"api:{body_id}", actor=actor, as_of=as_of, actor_body=body_id,
-                         audit_each=True) as writer:  # fmt: skip
+    with CatalogueWriter(
+        db, source=f"api:{body_id}", actor=actor, as_of=as_of, actor_body=body_id, audit_each=True
+    ) as writer:
         existing = writer.existing([number]).get(number)
         if existing is None:
-            raise NotFound(f"No certificate numbered {number} in the catalogue.", certificate_number=number)
-        change = status_change(existing, action, reason=reason, effective_on=effective_on or as_of, actor_body=body_id)
+            raise NotFound(
+                f"No certificate numbered {number} in the catalogue.", certificate_number=number
+            )
+        change = status_change(
+            existing, action, reason=reason, effective_on=effective_on or as_of, actor_body=body_id
+        )
         writer.write([change])
-        request = {"number": number, "action": action, "reason": reason, "effective_on": str(effective_on)}
-        digest = hashlib.sha256(json.dumps(request, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        request = {
+            "number": number,
+            "action": action,
+            "reason": reason,
+            "effective_on": str(effective_on),
+        }
+        digest = hashlib.sha256(
+            json.dumps(request, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
         return writer.finish(content_hash=digest)
 
 

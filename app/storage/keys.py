@@ -40,7 +40,9 @@ class ApiKeys:
     def create(self, body_id: str) -> tuple[ApiKey, str]:
         """A new key for ``body_id``; returns it and the full token, which is shown once.
         Raises NotFound if no certification body has this id."""
-        if not self.db.execute("select 1 from certification_bodies where id = ?", [body_id]).fetchone():
+        if not self.db.execute(
+            "select 1 from certification_bodies where id = ?", [body_id]
+        ).fetchone():
             raise NotFound(f"No certification body with id '{body_id}'.", body_id=body_id)
         key_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
@@ -57,7 +59,8 @@ class ApiKeys:
         revoked = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self.db.conn:
             self.db.execute(
-                "update api_keys set revoked_at = coalesce(revoked_at, ?) where id = ?", [revoked, key_id]
+                "update api_keys set revoked_at = coalesce(revoked_at, ?) where id = ?",
+                [revoked, key_id],
             )
         for key in self.list():
             if key.id == key_id:
@@ -74,7 +77,8 @@ class ApiKeys:
         """The live key ``token`` names. Raises Unauthorized (saying nothing more) otherwise."""
         key_id, _, secret = (token or "").removeprefix(f"{PREFIX}_").partition(".")
         row = self.db.execute(
-            "select id, body_id, secret_sha256, created_at, revoked_at from api_keys where id = ?", [key_id]
+            "select id, body_id, secret_sha256, created_at, revoked_at from api_keys where id = ?",
+            [key_id],
         ).fetchone()
         ok = hmac.compare_digest(_digest(secret), row[2] if row else _DUMMY)
         if not (ok and row and secret and row[4] is None):

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.core.codes import normalize_gtin
 from app.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from app.core.ingest import (
     Existing,
@@ -18,11 +19,10 @@ from app.core.ingest import (
     status_change,
     validate_row,
 )
-from app.core.codes import normalize_gtin
+from bench.certificates import CATEGORIES as BENCH_CATEGORIES
 from bench.certificates import rows
 
-CATEGORIES = {"steel", "lithium_battery", "pv_module", "electrolytic_aluminium", "cement", "textile",
-              "electronics", "beverage", "wood_product", "tyre"}  # fmt: skip
+CATEGORIES = {category for category, _ in BENCH_CATEGORIES}
 BODIES = {"TJSCC", "DEMOCB"}
 DAY = dt.date(2026, 6, 15)
 
@@ -85,7 +85,9 @@ def test_good_row_normalizes():
 def test_each_bad_field_has_its_reason(changes, field, reason):
     with pytest.raises(RowInvalid) as caught:
         validate(good(**changes))
-    assert (field, reason) in [(e.field, e.reason) for e in caught.value.errors], caught.value.errors
+    assert (field, reason) in [(e.field, e.reason) for e in caught.value.errors], (
+        caught.value.errors
+    )
 
 
 def test_every_bad_field_is_reported_at_once():
@@ -95,8 +97,17 @@ def test_every_bad_field_is_reported_at_once():
 
 
 def test_json_forms_are_accepted():
-    record = validate(good(standards=["ISO 14067:2018"], pcf="3.0", stages={"production": "1.0", "raw_material_acquisition": "2.0"}))
-    assert record.certificate["stages"] == (("production", "1.0"), ("raw_material_acquisition", "2.0"))
+    record = validate(
+        good(
+            standards=["ISO 14067:2018"],
+            pcf="3.0",
+            stages={"production": "1.0", "raw_material_acquisition": "2.0"},
+        )
+    )
+    assert record.certificate["stages"] == (
+        ("production", "1.0"),
+        ("raw_material_acquisition", "2.0"),
+    )
 
 
 @given(st.text(alphabet="0123456789", min_size=14, max_size=14))
@@ -139,7 +150,12 @@ def test_plan_outcomes():
     assert plan(validate(good()), existing(), release_id=2, as_of=DAY).kind == "unchanged"
     revised = plan(validate(good(pcf="99.99")), existing(), release_id=2, as_of=DAY)
     assert revised.kind == "revise" and revised.event is None
-    suspended = plan(validate(good(status="suspended", status_reason="audit")), existing(), release_id=2, as_of=DAY)
+    suspended = plan(
+        validate(good(status="suspended", status_reason="audit")),
+        existing(),
+        release_id=2,
+        as_of=DAY,
+    )
     assert suspended.kind == "status"
     assert suspended.event.from_status == "valid" and suspended.event.effective_on == "2026-06-15"
 
@@ -163,5 +179,7 @@ def test_status_change_needs_reason_and_allowed_transition():
         status_change(existing(), "explode", reason="x", effective_on=DAY, actor_body="TJSCC")
     with pytest.raises(Conflict):
         status_change(existing(), "reinstate", reason=None, effective_on=DAY, actor_body="TJSCC")
-    change = status_change(existing(), "revoke", reason="fraud", effective_on=DAY, actor_body="TJSCC")
+    change = status_change(
+        existing(), "revoke", reason="fraud", effective_on=DAY, actor_body="TJSCC"
+    )
     assert change.record.certificate["status"] == "revoked" and change.event.reason == "fraud"

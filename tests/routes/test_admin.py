@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from app.db import connect
@@ -34,21 +36,35 @@ TJS = 1  # rows(start=1) is a TJSCC certificate; start=3 is DEMOCB's
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "Bearer nope"}, {"X-API-Key": "tanji_abc.def"}, {"Authorization": "Basic eDp5"}],
+    [
+        {},
+        {"Authorization": "Bearer nope"},
+        {"X-API-Key": "tanji_abc.def"},
+        {"Authorization": "Basic eDp5"},
+    ],
 )
 def test_missing_or_wrong_key_is_401(client, keys, headers):
     resp = client.post("/v1/admin/certificates", json=cert(TJS), headers=headers)
     assert_error(resp, 401, "unauthorized")
-    resp = client.post("/v1/admin/certificates/TJS-PCF-2025-0006/status", json={"action": "x"}, headers=headers)
+    resp = client.post(
+        "/v1/admin/certificates/TJS-PCF-2025-0006/status", json={"action": "x"}, headers=headers
+    )
     assert_error(resp, 401, "unauthorized")
 
 
 def test_revoked_key_is_401(client, app, keys, runner):
     key_id = keys["TJSCC"].removeprefix("tanji_").split(".")[0]
-    assert client.post("/v1/admin/certificates", json=cert(TJS), headers=auth(keys["TJSCC"])).status_code == 200
+    assert (
+        client.post(
+            "/v1/admin/certificates", json=cert(TJS), headers=auth(keys["TJSCC"])
+        ).status_code
+        == 200
+    )
     result = runner.invoke(args=["keys", "revoke", key_id])
     assert result.exit_code == 0, result.output
-    assert_error(client.post("/v1/admin/certificates", json=cert(TJS), headers=auth(keys["TJSCC"])), 401)
+    assert_error(
+        client.post("/v1/admin/certificates", json=cert(TJS), headers=auth(keys["TJSCC"])), 401
+    )
 
 
 def test_publish_single_then_revise_then_unchanged(client, keys, db):
@@ -58,8 +74,12 @@ def test_publish_single_then_revise_then_unchanged(client, keys, db):
     assert resp.json["results"][0]["outcome"] == "create"
     first_release = resp.json["release"]
 
-    resp = client.post("/v1/admin/certificates", json={"certificates": [cert(TJS, pcf="12.34")]}, headers=headers)
-    assert resp.json["results"][0]["outcome"] == "revise" and resp.json["release"] == first_release + 1
+    resp = client.post(
+        "/v1/admin/certificates", json={"certificates": [cert(TJS, pcf="12.34")]}, headers=headers
+    )
+    assert (
+        resp.json["results"][0]["outcome"] == "revise" and resp.json["release"] == first_release + 1
+    )
 
     resp = client.post("/v1/admin/certificates", json=cert(TJS, pcf="12.34"), headers=headers)
     assert resp.json["results"][0]["outcome"] == "unchanged" and resp.json["release"] is None
@@ -76,13 +96,19 @@ def test_publish_single_then_revise_then_unchanged(client, keys, db):
 
 
 def test_body_defaults_to_the_keys_body(client, keys):
-    resp = client.post("/v1/admin/certificates", json=cert(TJS, body=None), headers=auth(keys["TJSCC"]))
+    resp = client.post(
+        "/v1/admin/certificates", json=cert(TJS, body=None), headers=auth(keys["TJSCC"])
+    )
     assert resp.status_code == 200, resp.json
 
 
 def test_another_bodys_certificate_is_403(client, keys):
     # A new certificate in another body's name, and an existing one of another body.
-    assert_error(client.post("/v1/admin/certificates", json=cert(3), headers=auth(keys["TJSCC"])), 403, "forbidden")
+    assert_error(
+        client.post("/v1/admin/certificates", json=cert(3), headers=auth(keys["TJSCC"])),
+        403,
+        "forbidden",
+    )
     resp = client.post(
         "/v1/admin/certificates/TJS-PCF-2025-0006/status",
         json={"action": "suspend", "reason": "x"},
@@ -91,7 +117,9 @@ def test_another_bodys_certificate_is_403(client, keys):
     assert_error(resp, 403, "forbidden")
     # Claiming an existing TJSCC certificate as DEMOCB's is refused too.
     resp = client.post(
-        "/v1/admin/certificates", json=cert(3, number="TJS-PCF-2025-0006"), headers=auth(keys["DEMOCB"])
+        "/v1/admin/certificates",
+        json=cert(3, number="TJS-PCF-2025-0006"),
+        headers=auth(keys["DEMOCB"]),
     )
     assert_error(resp, 403, "forbidden")
 
@@ -100,7 +128,9 @@ def test_invalid_objects_are_422_with_every_field_and_nothing_written(client, ke
     before = db.execute("select count(*) from certificates").fetchone()[0]
     batch = [cert(TJS), cert(4, pcf="abc", issued_on="2025-13-01")]
     body = assert_error(
-        client.post("/v1/admin/certificates", json={"certificates": batch}, headers=auth(keys["TJSCC"])),
+        client.post(
+            "/v1/admin/certificates", json={"certificates": batch}, headers=auth(keys["TJSCC"])
+        ),
         422,
         "invalid_input",
     )
@@ -112,8 +142,15 @@ def test_invalid_objects_are_422_with_every_field_and_nothing_written(client, ke
 
 
 def test_envelope_errors_are_422(client, keys):
-    assert_error(client.post("/v1/admin/certificates", json={"certificates": []}, headers=auth(keys["TJSCC"])), 422)
-    assert_error(client.post("/v1/admin/certificates", json=[1, 2], headers=auth(keys["TJSCC"])), 422)
+    assert_error(
+        client.post(
+            "/v1/admin/certificates", json={"certificates": []}, headers=auth(keys["TJSCC"])
+        ),
+        422,
+    )
+    assert_error(
+        client.post("/v1/admin/certificates", json=[1, 2], headers=auth(keys["TJSCC"])), 422
+    )
 
 
 def test_suspend_reinstate_revoke_and_revoked_is_final(client, keys, db):
@@ -122,22 +159,36 @@ def test_suspend_reinstate_revoke_and_revoked_is_final(client, keys, db):
     gtin = "00200106000014"
     assert client.get(f"/v1/products/{gtin}").json["certified"] is True
 
-    resp = client.post(url, json={"action": "suspend", "reason": "监督审核 / surveillance audit"}, headers=headers)
+    resp = client.post(
+        url, json={"action": "suspend", "reason": "监督审核 / surveillance audit"}, headers=headers
+    )
     assert resp.status_code == 200, resp.json
     assert resp.json["status"] == "suspended" and resp.json["certified"] is False
     assert client.get(f"/v1/products/{gtin}").json["certified"] is False  # at once
 
-    assert_error(client.post(url, json={"action": "suspend"}, headers=headers), 422, "invalid_input")
-    resp = client.post(url, json={"action": "reinstate", "effective_on": "2026-06-20"}, headers=headers)
+    assert_error(
+        client.post(url, json={"action": "suspend"}, headers=headers), 422, "invalid_input"
+    )
+    resp = client.post(
+        url, json={"action": "reinstate", "effective_on": "2026-06-20"}, headers=headers
+    )
     assert resp.json["status"] == "valid"
     assert client.get(f"/v1/products/{gtin}").json["certified"] is True
 
     resp = client.post(url, json={"action": "revoke", "reason": "data errors"}, headers=headers)
     assert resp.json["status"] == "revoked"
     for action in ("reinstate", "suspend", "revoke"):
-        assert_error(client.post(url, json={"action": action, "reason": "r"}, headers=headers), 409, "conflict")
+        assert_error(
+            client.post(url, json={"action": action, "reason": "r"}, headers=headers),
+            409,
+            "conflict",
+        )
     assert_error(
-        client.post("/v1/admin/certificates", json={**fixture_as_row(db, "TJS-PCF-2025-0006")}, headers=headers),
+        client.post(
+            "/v1/admin/certificates",
+            json={**fixture_as_row(db, "TJS-PCF-2025-0006")},
+            headers=headers,
+        ),
         409,
         "conflict",
     )
@@ -149,25 +200,27 @@ def test_suspend_reinstate_revoke_and_revoked_is_final(client, keys, db):
         ("valid", "revoked"),
     ]
     assert events[1]["effective_on"] == "2026-06-20"
-    assert db.execute("select count(*) from audit_log where action = 'certificate.status'").fetchone()[0] == 3
+    assert (
+        db.execute("select count(*) from audit_log where action = 'certificate.status'").fetchone()[
+            0
+        ]
+        == 3
+    )
 
 
 def test_unknown_certificate_is_404(client, keys):
     resp = client.post(
-        "/v1/admin/certificates/TJS-PCF-1999-0001/status", json={"action": "revoke", "reason": "x"},
+        "/v1/admin/certificates/TJS-PCF-1999-0001/status",
+        json={"action": "revoke", "reason": "x"},
         headers=auth(keys["TJSCC"]),
-    )  # fmt: skip
+    )
     assert_error(resp, 404, "not_found")
 
 
 def fixture_as_row(db, number: str) -> dict:
-    from app.storage.ingest import record_of_row
+    from app.storage.ingest import _EXISTING, record_of_row
 
-    row = next(db.query(
-        "select c.*, p.name_zh, p.name_en, p.brand, p.category, p.sales_unit_amount, p.sales_unit, "
-        "p.net_content_amount, p.net_content_unit from certificates c join products p using (gtin) where number = ?",
-        [number],
-    ))  # fmt: skip
+    row = next(db.query(_EXISTING, [json.dumps([number])]))
     record = record_of_row(row)
     out = {**record.product, **record.certificate, "sample": record.sample}
     out["standards"] = list(out["standards"])
@@ -179,7 +232,9 @@ def fixture_as_row(db, number: str) -> dict:
 def test_benchmark_appears_with_enough_peers(client, keys):
     # Six more TJSCC lithium-battery certificates (kWh, cradle-to-gate) join the fixture's.
     batch = [cert(i, pcf=f"{60 + i}.00") for i in range(1000, 1200, 10) if i % 3][:6]
-    resp = client.post("/v1/admin/certificates", json={"certificates": batch}, headers=auth(keys["TJSCC"]))
+    resp = client.post(
+        "/v1/admin/certificates", json={"certificates": batch}, headers=auth(keys["TJSCC"])
+    )
     assert resp.status_code == 200, resp.json
     body = client.get("/v1/products/00200106000014?lang=en").json
     b = body["benchmark"]
