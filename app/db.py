@@ -85,7 +85,9 @@ def ensure_database(path: str, *, seed_if_empty: bool, today: dt.date | None = N
 def init_db_command(no_seed: bool) -> None:
     """Create the database schema and seed the sample catalogue if it is empty."""
     ensure_database(
-        current_app.config["DATABASE"], seed_if_empty=not no_seed, today=clock.today(current_app.config["TODAY"])
+        current_app.config["DATABASE"],
+        seed_if_empty=not no_seed,
+        today=clock.today(current_app.config["TODAY"]),
     )
     click.echo(f"Database ready: {current_app.config['DATABASE']}")
 

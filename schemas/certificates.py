@@ -139,10 +139,15 @@ class RevisionSchema(Schema):
 
 
 class HistorySchema(Schema):
-    revision = fields.Integer(required=True, metadata={"description": "Current revision number (1 = never revised)"})
-    revisions = fields.List(fields.Nested(RevisionSchema), metadata={"description": "Earlier revisions, newest first"})
+    revision = fields.Integer(
+        required=True, metadata={"description": "Current revision number (1 = never revised)"}
+    )
+    revisions = fields.List(
+        fields.Nested(RevisionSchema), metadata={"description": "Earlier revisions, newest first"}
+    )
     status_events = fields.List(
-        fields.Nested(StatusEventSchema), metadata={"description": "Suspensions, revocations, reinstatements, oldest first"}
+        fields.Nested(StatusEventSchema),
+        metadata={"description": "Suspensions, revocations, reinstatements, oldest first"},
     )
 
 

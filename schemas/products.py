@@ -40,8 +40,9 @@ class ProductFootprintSchema(ProductBriefSchema):
         "get_benchmark",
         metadata={
             "description": (
-                "Where the certified footprint stands among >= 5 certified products of the same category, "
-                "declared unit and boundary (as of the release); null when not certified or too few peers"
+                "Where the certified footprint stands among >= 5 certified products of the "
+                "same category, declared unit and boundary (as of the release); null when "
+                "not certified or too few peers"
             )
         },
     )

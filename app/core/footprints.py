@@ -201,7 +201,9 @@ class Catalogue(Protocol):
     def certificate_history(self, number: str) -> CertificateHistory:
         """Earlier revisions and status events of a certificate (empty when it has none)."""
 
-    def benchmark_group(self, category: str, declared_unit: str, system_boundary: str) -> BenchmarkGroup | None:
+    def benchmark_group(
+        self, category: str, declared_unit: str, system_boundary: str
+    ) -> BenchmarkGroup | None:
         """The current release's benchmark for this group, or None when it has too few peers."""
 
 
@@ -246,10 +248,11 @@ def benchmark_of(catalogue: Catalogue, footprint: ProductFootprint) -> Benchmark
     if not footprint.certified or footprint.current is None:
         return None
     c = footprint.current.certificate
-    group = catalogue.benchmark_group(footprint.product.category.id, c.declared_unit, c.system_boundary)
+    category = footprint.product.category
+    group = catalogue.benchmark_group(category.id, c.declared_unit, c.system_boundary)
     if group is None:
         return None
-    return position(group, per_unit(c.pcf, c.declared_unit_amount), footprint.product.category.name)
+    return position(group, per_unit(c.pcf, c.declared_unit_amount), category.name)
 
 
 def lookup_certificate(catalogue: Catalogue, number: str, today: dt.date) -> CertificateView:
@@ -258,7 +261,8 @@ def lookup_certificate(catalogue: Catalogue, number: str, today: dt.date) -> Cer
     if certificate is None:
         raise NotFound(f"No certificate numbered {number} in the catalogue.", certificate_number=number)
     product = catalogue.products([certificate.gtin]).get(certificate.gtin)
-    return replace(view(certificate, today, product), history=catalogue.certificate_history(certificate.number))
+    history = catalogue.certificate_history(certificate.number)
+    return replace(view(certificate, today, product), history=history)
 
 
 def resolve_many(

@@ -60,7 +60,8 @@ class SqliteCatalogue:
 
     def certificate_history(self, number: str) -> CertificateHistory:
         """Earlier revisions (newest first) and status events (oldest first) of a certificate."""
-        current = self.db.execute("select revision from certificates where number = ?", [number]).fetchone()
+        sql = "select revision from certificates where number = ?"
+        current = self.db.execute(sql, [number]).fetchone()
         revisions = tuple(
             CertificateRevision(
                 revision=r["revision"],
@@ -69,7 +70,8 @@ class SqliteCatalogue:
                 fields=json.loads(r["data"]),
             )
             for r in self.db.query(
-                "select * from certificate_revisions where number = ? order by revision desc", [number]
+                "select * from certificate_revisions where number = ? order by revision desc",
+                [number],
             )
         )
         events = tuple(
@@ -85,12 +87,16 @@ class SqliteCatalogue:
                 "select * from certificate_status_events where number = ? order by id", [number]
             )
         )
-        return CertificateHistory(revision=(current[0] if current else None) or 1, revisions=revisions, status_events=events)
+        revision = (current[0] if current else None) or 1
+        return CertificateHistory(revision=revision, revisions=revisions, status_events=events)
 
-    def benchmark_group(self, category: str, declared_unit: str, system_boundary: str) -> BenchmarkGroup | None:
+    def benchmark_group(
+        self, category: str, declared_unit: str, system_boundary: str
+    ) -> BenchmarkGroup | None:
         """The current release's benchmark of this group (None if it had too few peers)."""
         row = self.db.execute(
-            "select category, declared_unit, system_boundary, as_of, peers, median, points from category_benchmarks "
+            "select category, declared_unit, system_boundary, as_of, peers, median, points "
+            "from category_benchmarks "
             "where release_id = (select max(id) from releases) "
             "and category = ? and declared_unit = ? and system_boundary = ?",
             [category, declared_unit, system_boundary],
