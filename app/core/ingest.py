@@ -58,6 +58,7 @@ CERTIFICATE_FIELDS = (
 )
 #: Every column of the import format, in the documented order (CSV header).
 FIELDS = PRODUCT_FIELDS + CERTIFICATE_FIELDS + ("sample",)
+_KNOWN = frozenset(FIELDS) | {"reference_period"}
 STATUS_FIELDS = ("status", "status_reason", "status_changed_on")
 
 #: Allowed status changes. Revoked is final; "expired" is derived from dates, never stored.
@@ -195,8 +196,15 @@ def validate_row(
     may give standards as a list and stages as an object. Raises RowInvalid listing every bad
     field, each with a machine-readable reason.
     """
+    period = raw.get("reference_period")
+    if isinstance(period, Mapping):  # JSON may nest the period as {start, end}
+        raw = {
+            "reference_period_start": period.get("start"),
+            "reference_period_end": period.get("end"),
+            **{k: v for k, v in raw.items() if k != "reference_period"},
+        }
     v = _Validator(raw)
-    unknown = sorted(k for k in raw if k not in FIELDS and k != "reference_period")
+    unknown = sorted(k for k in raw if k not in _KNOWN)
     for name in unknown:
         v.fail(name, "unknown_field", f"'{name}' is not a column of the import format.")
 
@@ -286,13 +294,9 @@ class _Validator:
 
     def value(self, name: str, *, required: bool = False) -> Any:
         value = self.raw.get(name)
-        if name.startswith("reference_period_") and value is None:
-            period = self.raw.get("reference_period")
-            if isinstance(period, Mapping):
-                value = period.get(name.removeprefix("reference_period_"))
-        if isinstance(value, str):
+        if value.__class__ is str:
             value = value.strip()
-        if value in (None, ""):
+        if value is None or value == "":
             if required:
                 self.fail(name, "required", f"{name} is required.")
             return None

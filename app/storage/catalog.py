@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlite_utils import Database
 
@@ -101,17 +102,7 @@ class SqliteCatalogue:
             "and category = ? and declared_unit = ? and system_boundary = ?",
             [category, declared_unit, system_boundary],
         ).fetchone()
-        if row is None:
-            return None
-        return BenchmarkGroup(
-            category=row[0],
-            declared_unit=row[1],
-            system_boundary=row[2],
-            as_of=row[3],
-            peers=row[4],
-            median=Decimal(row[5]),
-            points=tuple(Decimal(p) for p in json.loads(row[6])),
-        )
+        return _benchmark_group(tuple(row)) if row is not None else None
 
     def category_ids(self) -> set[str]:
         return set(self._category_map())
@@ -229,6 +220,21 @@ class SqliteCatalogue:
             factor_database_version=row["factor_database_version"],
             sample=bool(row["sample"]),
         )
+
+
+@lru_cache(maxsize=256)
+def _benchmark_group(row: tuple) -> BenchmarkGroup:
+    """Parsing up to 1001 decimals costs more than the rest of a lookup: parse each group once
+    per worker (the key is the whole row, so a new release or database never hits a stale entry)."""
+    return BenchmarkGroup(
+        category=row[0],
+        declared_unit=row[1],
+        system_boundary=row[2],
+        as_of=row[3],
+        peers=row[4],
+        median=Decimal(row[5]),
+        points=tuple(Decimal(p) for p in json.loads(row[6])),
+    )
 
 
 def factor_from_row(row: dict) -> Factor:
