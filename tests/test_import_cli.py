@@ -4,6 +4,7 @@ revisions, caches that refresh, and a kill -9 that leaves the previous release i
 from __future__ import annotations
 
 import csv
+import json
 import os
 import signal
 import sqlite3
@@ -195,3 +196,24 @@ def test_kill_9_mid_import_leaves_the_previous_release_intact(app, tmp_path):
         assert conn.execute("select count(*) from products").fetchone()[0] == 76
     finally:
         conn.close()
+
+
+def test_json_schema_documents_every_column():
+    schema = json.loads((ROOT / "schemas" / "certificate-import.schema.json").read_text())
+    assert set(schema["properties"]) == set(FIELDS) | {"reference_period"}
+    assert set(schema["required"]) <= set(FIELDS)
+
+
+def test_jsonl_nested_period_and_a_broken_line(runner, db, tmp_path):
+    row = {k: v for k, v in next(rows(1)).items() if v != ""}
+    period = {"start": row.pop("reference_period_start"), "end": row.pop("reference_period_end")}
+    good = json.dumps({**row, "reference_period": period, "standards": ["ISO 14067:2018"]})
+    path = tmp_path / "c.jsonl"
+    path.write_text(good + "\n{not json\n[1]\n", encoding="utf-8")
+    result = runner.invoke(args=["catalog", "import", str(path)])
+    assert result.exit_code == 1
+    assert "row 2, field row: invalid_json" in result.output
+    assert "row 3, field row: invalid_json" in result.output
+    path.write_text(good + "\n", encoding="utf-8")
+    assert runner.invoke(args=["catalog", "import", str(path)]).exit_code == 0
+    assert release(db) == (2, 89)
