@@ -45,5 +45,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api = TanjiApi(app)
     for module in (products, resolve, certificates, factors, health, admin):
         api.register_blueprint(module.blp)
+    admin.document_security(api)
     cors.init_app(app)
     return app
