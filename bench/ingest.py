@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.db import connect, ensure_database  # noqa: E402
-from app.storage.ingest import _cert_values, _product_values, import_file  # noqa: E402
+from app.storage.ingest import import_file  # noqa: E402
 from bench.certificates import gtin14, write_csv  # noqa: E402
 
 DAY = dt.date(2026, 6, 15)
@@ -48,27 +48,28 @@ def child_import(db_path: str, file: str) -> dict:
 
 
 def child_baseline(db_path: str, file: str) -> dict:
-    """Same rows, same schema, plain executemany: no validation and no checks."""
-    from app.core.ingest import CertificateRecord
+    """Same rows, same schema, plain csv.reader + executemany: no validation, no checks."""
+    from app.storage.ingest import _CERT_COLUMNS, _PRODUCT_COLUMNS
 
     ensure_database(db_path, seed_if_empty=True, today=DAY)
     conn = connect(db_path).conn
     start = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
     with open(file, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
+        reader = csv.reader(f)
+        header = next(reader)
+        at = {name: i for i, name in enumerate(header)}
+        product_idx = [at[c] for c in _PRODUCT_COLUMNS[:-1]]
+        renamed = {"body_id": "body"}
+        cert_idx = [at[renamed.get(c, c)] for c in _CERT_COLUMNS[:-3]]
+        standards = at["standards"]
         products, certificates = [], []
         for n, row in enumerate(reader, start=1):
-            # Shape the rows into the column tuples the import writes (no validation).
-            record = CertificateRecord(
-                product={k: row[k] or None for k in ("gtin", "name_zh", "name_en", "brand",
-                         "category", "sales_unit_amount", "sales_unit", "net_content_amount",
-                         "net_content_unit")},  # fmt: skip
-                certificate={**{k: row[k] or None for k in row}, "standards": row["standards"].split(";"), "stages": None},
-                sample=True,
-            )  # fmt: skip
-            products.append(_product_values(record))
-            certificates.append(_cert_values(record, revision=1, release_id=2))
+            values = [v or None for v in row]
+            products.append((*[values[i] for i in product_idx], 1))
+            cert = [values[i] for i in cert_idx]
+            cert[3] = json.dumps(row[standards].split(";"), ensure_ascii=False)
+            certificates.append((*cert, 1, 1, 2))
             if n % 50000 == 0:
                 _flush(conn, products, certificates)
                 products, certificates = [], []

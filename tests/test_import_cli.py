@@ -217,3 +217,27 @@ def test_jsonl_nested_period_and_a_broken_line(runner, db, tmp_path):
     path.write_text(good + "\n", encoding="utf-8")
     assert runner.invoke(args=["catalog", "import", str(path)]).exit_code == 0
     assert release(db) == (2, 89)
+
+
+def test_benchmark_peers_are_current_valid_certificates_per_product(runner, client, tmp_path):
+    # A group of its own: cement, per kilogram, cradle-to-grave (the fixtures have none).
+    def row(i: int, pcf: str, **changes) -> dict:
+        r = next(rows(1, start=i))
+        r.update(category="cement", declared_unit="kilogram", system_boundary="cradle-to-grave")
+        r.update(pcf=pcf, net_content_amount="2", net_content_unit="kilogram", **changes)
+        return r
+
+    items = [row(i, pcf) for i, pcf in zip((1, 2, 4, 5, 7), ("1", "2", "3", "4", "5"), strict=True)]
+    renewal = row(1, "0.5", number="TJS-GEN-RENEWED", issued_on="2025-09-01")
+    suspended = row(8, "100", status="suspended", status_reason="audit")
+    per_tonne = row(10, "2500", declared_unit_amount="1000")
+    path = write_rows(tmp_path / "b.csv", [*items, renewal, suspended, per_tonne])
+    result = runner.invoke(args=["catalog", "import", str(path)])
+    assert result.exit_code == 0, result.output
+
+    b = client.get(f"/v1/products/{items[2]['gtin']}?lang=en").json["benchmark"]
+    # Peers: products 1 (its newer 0.5 certificate only), 2, 4, 5, 7 and the per-tonne one
+    # (2.5 per kilogram); the suspended one does not count.
+    assert (b["peers"], b["median"], b["value"], b["percentile"]) == (6, "2.75", "3", 50)
+    assert b["vs_median_pct"] == 9 and b["text"].startswith("9% above the median of 6")
+    assert client.get(f"/v1/products/{suspended['gtin']}").json["benchmark"] is None

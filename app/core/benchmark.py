@@ -9,7 +9,7 @@ release date; a group needs MIN_PEERS of them.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -69,16 +69,23 @@ def per_unit(pcf: Decimal, declared_unit_amount: Decimal) -> Decimal:
 
 def summarize(values: Sequence[Decimal]) -> tuple[int, Decimal, tuple[Decimal, ...]] | None:
     """(peers, median, points) of a group's values, or None below MIN_PEERS."""
-    n = len(values)
+    ordered = sorted(values)
+    return summarize_sorted(len(ordered), ordered.__getitem__)
+
+
+def summarize_sorted(
+    n: int, value_at: Callable[[int], Decimal]
+) -> tuple[int, Decimal, tuple[Decimal, ...]] | None:
+    """Like summarize, for n values already in ascending order, read through ``value_at(i)``
+    only at the indices needed (the median and at most MAX_POINTS order statistics)."""
     if n < MIN_PEERS:
         return None
-    ordered = sorted(values)
     mid = n // 2
-    median = ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    median = value_at(mid) if n % 2 else (value_at(mid - 1) + value_at(mid)) / 2
     if n <= MAX_POINTS:
-        points = tuple(ordered)
+        points = tuple(value_at(i) for i in range(n))
     else:
-        points = tuple(ordered[round(i * (n - 1) / (MAX_POINTS - 1))] for i in range(MAX_POINTS))
+        points = tuple(value_at(round(i * (n - 1) / (MAX_POINTS - 1))) for i in range(MAX_POINTS))
     return n, median, points
 
 

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from app.core.codes import CERTIFICATE_NUMBER, normalize_gtin
@@ -284,9 +285,18 @@ def fast_gtin(text: str) -> str:
     return normalize_gtin(text)
 
 
+@lru_cache(maxsize=256)
+def _split_standards(text: str) -> tuple[str, ...]:
+    """'A;B' -> ('A', 'B'); files repeat the same few lists, so parse each once."""
+    return tuple(dict.fromkeys(s.strip() for s in text.split(";") if s.strip()))
+
+
 class _Validator:
     def __init__(self, raw: Mapping[str, Any]) -> None:
-        self.raw = raw
+        # Strip once; empty values count as absent.
+        self.raw = {
+            k: (v.strip() if v.__class__ is str else v) for k, v in raw.items() if v is not None
+        }
         self.errors: list[FieldError] = []
 
     def fail(self, name: str, reason: str, message: str) -> None:
@@ -294,8 +304,6 @@ class _Validator:
 
     def value(self, name: str, *, required: bool = False) -> Any:
         value = self.raw.get(name)
-        if value.__class__ is str:
-            value = value.strip()
         if value is None or value == "":
             if required:
                 self.fail(name, "required", f"{name} is required.")
@@ -378,9 +386,10 @@ class _Validator:
         if value is None:
             return None
         try:
-            if not isinstance(value, str) or len(value) != 10:
+            if not isinstance(value, str) or len(value) != 10 or value[4] != "-" or value[7] != "-":
                 raise ValueError
-            return dt.date.fromisoformat(value).isoformat()
+            dt.date.fromisoformat(value)  # YYYY-MM-DD and a real day: already canonical
+            return value
         except ValueError:
             self.fail(name, "invalid_date", f"'{value}' is not a date (YYYY-MM-DD).")
             return None
@@ -406,11 +415,13 @@ class _Validator:
         value = self.value(name, required=True)
         if value is None:
             return None
-        items = value.split(";") if isinstance(value, str) else value
-        if not isinstance(items, list | tuple) or not all(isinstance(s, str) for s in items):
+        if isinstance(value, str):
+            cited = _split_standards(value)
+        elif isinstance(value, list | tuple) and all(isinstance(s, str) for s in value):
+            cited = tuple(dict.fromkeys(s.strip() for s in value if s.strip()))
+        else:
             self.fail(name, "invalid_list", f"{name} must be a list of standards.")
             return None
-        cited = tuple(dict.fromkeys(s.strip() for s in items if s.strip()))
         unknown = [s for s in cited if s not in STANDARDS]
         if unknown or not cited:
             self.fail(
