@@ -16,6 +16,8 @@ class Config:
     RESOLVE_BATCH_LIMIT = 100
     # How many rendered lookup responses each worker keeps in memory.
     RESPONSE_CACHE_SIZE = 20000
+    # How long an ingest API write waits for another write (e.g. an import) before a 503, in ms.
+    ADMIN_WRITE_TIMEOUT_MS = 10000
 
     # flask-smorest / OpenAPI
     API_TITLE = "Tanji 碳迹 API"

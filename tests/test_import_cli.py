@@ -241,3 +241,25 @@ def test_benchmark_peers_are_current_valid_certificates_per_product(runner, clie
     assert (b["peers"], b["median"], b["value"], b["percentile"]) == (6, "2.75", "3", 50)
     assert b["vs_median_pct"] == 9 and b["text"].startswith("9% above the median of 6")
     assert client.get(f"/v1/products/{suspended['gtin']}").json["benchmark"] is None
+
+
+def test_the_fixture_catalogue_flattened_imports_as_unchanged(runner, db, tmp_path, catalogue_data):
+    """Seed and import agree on every field: the fixtures, flattened, change nothing."""
+    products = {p["gtin"]: p for p in catalogue_data["products"]}
+    path = tmp_path / "fixtures.jsonl"
+    with open(path, "w", encoding="utf-8") as f:
+        for c in catalogue_data["certificates"]:
+            p = products[c["gtin"]]
+            row = {
+                **{k: v for k, v in p.items() if k not in ("sales_unit", "net_content")},
+                "sales_unit_amount": p["sales_unit"]["amount"],
+                "sales_unit": p["sales_unit"]["unit"],
+                "net_content_amount": (p["net_content"] or {}).get("amount"),
+                "net_content_unit": (p["net_content"] or {}).get("unit"),
+                **c,
+            }
+            f.write(json.dumps({k: v for k, v in row.items() if v is not None}) + "\n")
+    result = runner.invoke(args=["catalog", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "88 unchanged" in result.output and "Nothing changed" in result.output
+    assert release(db) == (1, 88)

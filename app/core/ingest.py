@@ -524,6 +524,7 @@ def plan(
     c = record.certificate
     if existing is None:
         event = None
+        _not_future(c["status_changed_on"], as_of, "status_changed_on")
         if c["status"] != "valid":
             event = StatusEvent(
                 record.number,
@@ -555,6 +556,7 @@ def plan(
     event = None
     if status_changed:
         check_transition(record.number, old["status"], c["status"])
+        _not_future(c["status_changed_on"], as_of, "status_changed_on")
         event = StatusEvent(
             record.number,
             old["status"],
@@ -568,13 +570,20 @@ def plan(
 
 
 def status_change(
-    existing: Existing, action: str, *, reason: str | None, effective_on: dt.date, actor_body: str
+    existing: Existing,
+    action: str,
+    *,
+    reason: str | None,
+    effective_on: dt.date,
+    actor_body: str,
+    today: dt.date | None = None,
 ) -> Change:
     """A suspend / revoke / reinstate request as a Change of the stored record.
 
-    Raises InvalidInput (unknown action, missing reason), Forbidden (another body's
-    certificate) or Conflict (transition not allowed; revoked is final).
+    Raises InvalidInput (unknown action, missing reason, a date after ``today``), Forbidden
+    (another body's certificate) or Conflict (transition not allowed; revoked is final).
     """
+    _not_future(effective_on.isoformat(), today, "effective_on")
     if action not in ACTIONS:
         raise InvalidInput(
             f"Unknown action '{action}' (suspend, revoke, reinstate).", field="action"
@@ -597,6 +606,15 @@ def status_change(
         number, existing.record.certificate["status"], new, effective_on.isoformat(), reason
     )
     return Change("status", record, existing, event)
+
+
+def _not_future(day: str | None, today: dt.date | None, field: str) -> None:
+    """Status changes take effect when they are written, so they cannot be dated later."""
+    if day and today and day > today.isoformat():
+        raise InvalidInput(
+            f"{field} {day} is in the future; send a status change on the day it takes effect.",
+            field=field,
+        )
 
 
 def canonical_json(value: Any) -> str:

@@ -4,7 +4,7 @@ Every request needs the body's API key (`Authorization: Bearer <key>` or `X-API-
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -62,11 +62,19 @@ class AdminCertificates(MethodView):
     @blp.alt_response(
         422, response="UNPROCESSABLE_CONTENT", description="Invalid certificates, each field listed"
     )
+    @blp.alt_response(
+        503, response="DEFAULT_ERROR", description="Another write holds the catalogue"
+    )
     def post(self, body: dict):
         """Publish, renew or update certificates (one or a batch), all or nothing, as one release"""
         key = g.api_key
         changes, release = publish(
-            get_db(), body["certificates"], body_id=key.body_id, key_id=key.id, as_of=today()
+            get_db(),
+            body["certificates"],
+            body_id=key.body_id,
+            key_id=key.id,
+            as_of=today(),
+            wait_ms=current_app.config["ADMIN_WRITE_TIMEOUT_MS"],
         )
         results = [
             {
@@ -94,12 +102,16 @@ class AdminCertificateStatus(MethodView):
         409, response="DEFAULT_ERROR", description="Transition not allowed (revoked is final)"
     )
     @blp.alt_response(422, response="UNPROCESSABLE_CONTENT")
+    @blp.alt_response(
+        503, response="DEFAULT_ERROR", description="Another write holds the catalogue"
+    )
     def post(self, body: dict, number: str):
         """Suspend, revoke or reinstate a certificate, with a reason; lookups reflect it at once"""
         key, day = g.api_key, today()
         change_status(
             get_db(), number.upper(), action=body["action"], reason=body["reason"],
             effective_on=body["effective_on"], body_id=key.body_id, key_id=key.id, as_of=day,
+            wait_ms=current_app.config["ADMIN_WRITE_TIMEOUT_MS"],
         )  # fmt: skip
         # Dumped here (not by @blp.response) because localized fields need the language.
         return jsonify(

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from functools import lru_cache
@@ -17,7 +18,7 @@ from typing import IO, Any
 from sqlite_utils import Database
 
 from app.core import benchmark
-from app.core.errors import DomainError, InvalidInput, NotFound
+from app.core.errors import DomainError, InvalidInput, NotFound, Unavailable
 from app.core.ingest import (
     FIELDS,
     CertificateRecord,
@@ -164,6 +165,7 @@ class CatalogueWriter:
         as_of: dt.date,
         actor_body: str | None = None,
         audit_each: bool = False,
+        wait_ms: int | None = None,
     ) -> None:
         self.db = db
         self.conn = db.conn
@@ -172,6 +174,7 @@ class CatalogueWriter:
         self.as_of = as_of
         self.actor_body = actor_body
         self.audit_each = audit_each
+        self.wait_ms = wait_ms
         self.counts = ImportCounts()
         self.release_id = 0
         self.categories: frozenset[str] = frozenset()
@@ -180,7 +183,19 @@ class CatalogueWriter:
 
     def __enter__(self) -> CatalogueWriter:
         # IMMEDIATE: one writer at a time; readers keep reading the previous release (WAL).
-        self.conn.execute("BEGIN IMMEDIATE")
+        previous = self.conn.execute("pragma busy_timeout").fetchone()[0]
+        if self.wait_ms is not None:
+            self.conn.execute(f"pragma busy_timeout = {int(self.wait_ms)}")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            raise Unavailable(
+                "Another write (an import?) holds the catalogue; retry in a minute.", retry=True
+            ) from None
+        finally:
+            self.conn.execute(f"pragma busy_timeout = {int(previous)}")
         self._open = True
         self.release_id = (self.conn.execute("select max(id) from releases").fetchone()[0] or 0) + 1
         self.categories = frozenset(r[0] for r in self.conn.execute("select id from categories"))
@@ -647,7 +662,13 @@ def import_file(
 
 # -- the ingest API ------------------------------------------------------------------------
 def publish(
-    db: Database, objects: list[dict[str, Any]], *, body_id: str, key_id: str, as_of: dt.date
+    db: Database,
+    objects: list[dict[str, Any]],
+    *,
+    body_id: str,
+    key_id: str,
+    as_of: dt.date,
+    wait_ms: int | None = None,
 ) -> tuple[list[Change], int | None]:
     """Write certificates sent by a certification body, all or nothing, as one release.
 
@@ -673,7 +694,13 @@ def publish(
 
     actor = f"key:{key_id}@{body_id}"
     with CatalogueWriter(
-        db, source=f"api:{body_id}", actor=actor, as_of=as_of, actor_body=body_id, audit_each=True
+        db,
+        source=f"api:{body_id}",
+        actor=actor,
+        as_of=as_of,
+        actor_body=body_id,
+        audit_each=True,
+        wait_ms=wait_ms,
     ) as writer:
         changes = writer.add_rows(rows, on_reject, strict=True)
         if errors:
@@ -694,13 +721,20 @@ def change_status(
     body_id: str,
     key_id: str,
     as_of: dt.date,
+    wait_ms: int | None = None,
 ) -> int | None:
     """Suspend, revoke or reinstate a certificate as one release; returns its number.
 
     Raises NotFound, InvalidInput, Forbidden or Conflict (revoked is final)."""
     actor = f"key:{key_id}@{body_id}"
     with CatalogueWriter(
-        db, source=f"api:{body_id}", actor=actor, as_of=as_of, actor_body=body_id, audit_each=True
+        db,
+        source=f"api:{body_id}",
+        actor=actor,
+        as_of=as_of,
+        actor_body=body_id,
+        audit_each=True,
+        wait_ms=wait_ms,
     ) as writer:
         existing = writer.existing([number]).get(number)
         if existing is None:
@@ -708,7 +742,12 @@ def change_status(
                 f"No certificate numbered {number} in the catalogue.", certificate_number=number
             )
         change = status_change(
-            existing, action, reason=reason, effective_on=effective_on or as_of, actor_body=body_id
+            existing,
+            action,
+            reason=reason,
+            effective_on=effective_on or as_of,
+            actor_body=body_id,
+            today=as_of,
         )
         writer.write([change])
         request = {

@@ -169,8 +169,10 @@ def test_suspend_reinstate_revoke_and_revoked_is_final(client, keys, db):
     assert_error(
         client.post(url, json={"action": "suspend"}, headers=headers), 422, "invalid_input"
     )
+    future = {"action": "suspend", "reason": "x", "effective_on": "2026-06-16"}
+    assert_error(client.post(url, json=future, headers=headers), 422, "invalid_input")
     resp = client.post(
-        url, json={"action": "reinstate", "effective_on": "2026-06-20"}, headers=headers
+        url, json={"action": "reinstate", "effective_on": "2026-06-14"}, headers=headers
     )
     assert resp.json["status"] == "valid"
     assert client.get(f"/v1/products/{gtin}").json["certified"] is True
@@ -199,7 +201,7 @@ def test_suspend_reinstate_revoke_and_revoked_is_final(client, keys, db):
         ("suspended", "valid"),
         ("valid", "revoked"),
     ]
-    assert events[1]["effective_on"] == "2026-06-20"
+    assert events[1]["effective_on"] == "2026-06-14"
     assert (
         db.execute("select count(*) from audit_log where action = 'certificate.status'").fetchone()[
             0
@@ -248,3 +250,17 @@ def test_benchmark_appears_with_enough_peers(client, keys):
 def test_no_benchmark_without_enough_peers(client):
     # The fixture catalogue alone has fewer than five comparable products in this group.
     assert client.get("/v1/products/00000020987657").json["benchmark"] is None
+
+
+def test_a_write_while_another_holds_the_catalogue_is_503(app, client, keys):
+    app.config["ADMIN_WRITE_TIMEOUT_MS"] = 50
+    other = connect(app.config["DATABASE"])
+    other.conn.execute("BEGIN IMMEDIATE")  # e.g. a long import
+    try:
+        resp = client.post("/v1/admin/certificates", json=cert(TJS), headers=auth(keys["TJSCC"]))
+        assert_error(resp, 503, "unavailable")
+    finally:
+        other.conn.execute("ROLLBACK")
+        other.conn.close()
+    resp = client.post("/v1/admin/certificates", json=cert(TJS), headers=auth(keys["TJSCC"]))
+    assert resp.status_code == 200
