@@ -64,6 +64,7 @@ def import_command(file: Path, dry_run: bool) -> None:
             dry_run=dry_run,
             on_reject=on_reject,
             on_progress=on_progress,
+            cache_kib=int(current_app.config["IMPORT_CACHE_MB"]) * 1024,
         )
     except (ValueError, UnicodeDecodeError) as error:
         raise click.ClickException(str(error)) from None

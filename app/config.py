@@ -16,6 +16,8 @@ class Config:
     RESOLVE_BATCH_LIMIT = 100
     # How many rendered lookup responses each worker keeps in memory.
     RESPONSE_CACHE_SIZE = 20000
+    # SQLite page cache of an import, in MiB: keeps a large import's index pages in memory.
+    IMPORT_CACHE_MB = 64
     # How long an ingest API write waits for another write (e.g. an import) before a 503, in ms.
     ADMIN_WRITE_TIMEOUT_MS = 10000
 

@@ -165,28 +165,61 @@ def test_keys_create_list_revoke(runner, db, client):
     assert_error(client.post("/v1/admin/certificates", json={}, headers={"X-API-Key": token}), 401)
 
 
+def open_for_writing(fifo: Path, proc: subprocess.Popen, timeout: float = 30):
+    """Open a named pipe once the importer has opened it for reading (never block forever)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError:  # ENXIO: no reader yet
+            assert proc.poll() is None and time.monotonic() < deadline, "the importer never read"
+            time.sleep(0.02)
+    os.set_blocking(fd, True)
+    return open(fd, "w", newline="", encoding="utf-8")
+
+
 def test_kill_9_mid_import_leaves_the_previous_release_intact(app, tmp_path):
-    path = write_csv(tmp_path / "big.csv", 20000)
+    # The import reads a named pipe: once 15,000 of 20,000 rows are written, the importer has
+    # written three chunks inside its open transaction and waits for more; then it is killed.
+    # A 1 MiB page cache makes it spill those uncommitted pages to the WAL file first.
     database = app.config["DATABASE"]
-    env = {**os.environ, "TANJI_DATABASE": database, "TANJI_TODAY": TODAY.isoformat()}
+    fifo = tmp_path / "big.csv"
+    os.mkfifo(fifo)
+    env = {
+        **os.environ,
+        "TANJI_DATABASE": database,
+        "TANJI_TODAY": TODAY.isoformat(),
+        "TANJI_IMPORT_CACHE_MB": "1",
+    }
     flask = str(Path(sys.executable).with_name("flask"))
     proc = subprocess.Popen(
-        [flask, "--app", "app", "catalog", "import", str(path)],
+        [flask, "--app", "app", "catalog", "import", str(fifo)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    wal = Path(database + "-wal")
-    deadline = time.monotonic() + 30
-    # Mid-way: the import has written well over a megabyte of uncommitted pages.
-    while time.monotonic() < deadline and proc.poll() is None:
-        if wal.exists() and wal.stat().st_size > 2_000_000:
-            break
-        time.sleep(0.01)
-    assert proc.poll() is None, "the import finished before it could be killed"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    try:
+        with open_for_writing(fifo, proc) as pipe:
+            writer = csv.DictWriter(pipe, fieldnames=FIELDS)
+            writer.writeheader()
+            writer.writerows(rows(15_000))
+            pipe.flush()
+            wal = Path(database + "-wal")
+            deadline = time.monotonic() + 30
+            while wal.stat().st_size < 1_000_000 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert wal.stat().st_size >= 1_000_000, "no uncommitted pages reached the WAL"
+            assert proc.poll() is None
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+    except BrokenPipeError:  # the reader is gone: expected once it is killed
+        pass
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
     conn = sqlite3.connect(database)
     try:

@@ -627,13 +627,14 @@ def import_file(
     on_reject: Callable[[int, list[FieldError]], None],
     on_progress: Callable[[int], None] | None = None,
     chunk: int = CHUNK,
+    cache_kib: int = IMPORT_CACHE_KIB,
 ) -> tuple[ImportCounts, int | None]:
     """Import a CSV or JSON Lines file as one release. Returns the counts and the new
     release number (None when nothing was written: dry run, rejected rows, or no change)."""
     fmt = detect_format(path)
     # A bigger page cache for this connection keeps the index pages of a large import in
     # memory (about 20% faster at 200k rows); it is at most IMPORT_CACHE_KIB of RSS.
-    db.conn.execute(f"pragma cache_size = -{IMPORT_CACHE_KIB}")
+    db.conn.execute(f"pragma cache_size = -{int(cache_kib)}")
     with open(path, "rb") as raw:
         hashing = HashingReader(raw)
         text = io.TextIOWrapper(
