@@ -296,3 +296,29 @@ def test_the_fixture_catalogue_flattened_imports_as_unchanged(runner, db, tmp_pa
     assert result.exit_code == 0, result.output
     assert "88 unchanged" in result.output and "Nothing changed" in result.output
     assert release(db) == (1, 88)
+
+
+def test_import_memory_does_not_grow_with_the_file(app, tmp_path):
+    """Python-side peak memory of an import is set by the chunk size, not the file size."""
+    import datetime as dt
+    import tracemalloc
+
+    from app.db import connect
+    from app.storage.ingest import import_file
+
+    def peak(n: int) -> int:
+        path = write_csv(tmp_path / f"{n}.csv", n, start=100_000 * n)
+        db = connect(app.config["DATABASE"])
+        tracemalloc.start()
+        try:
+            counts, release = import_file(
+                db, path, as_of=dt.date(2026, 6, 15), actor="test", on_reject=print, chunk=250
+            )
+            assert counts.inserted == n and release is not None
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            db.conn.close()
+
+    small, large = peak(1_000), peak(5_000)
+    assert large < small * 1.3, (small, large)

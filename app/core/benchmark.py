@@ -73,6 +73,17 @@ def summarize(values: Sequence[Decimal]) -> tuple[int, Decimal, tuple[Decimal, .
     return summarize_sorted(len(ordered), ordered.__getitem__)
 
 
+def needed_indices(n: int) -> frozenset[int]:
+    """Indices of n sorted values that summarize_sorted reads (none below MIN_PEERS)."""
+    if n < MIN_PEERS:
+        return frozenset()
+    mid = n // 2
+    median = {mid} if n % 2 else {mid - 1, mid}
+    if n <= MAX_POINTS:
+        return frozenset(range(n))
+    return frozenset(median | {round(i * (n - 1) / (MAX_POINTS - 1)) for i in range(MAX_POINTS)})
+
+
 def summarize_sorted(
     n: int, value_at: Callable[[int], Decimal]
 ) -> tuple[int, Decimal, tuple[Decimal, ...]] | None:

@@ -520,9 +520,7 @@ def refresh_benchmarks(db: Database, release_id: int, as_of: dt.date) -> int:
     day = as_of.isoformat()
     # Newest valid certificate per product: "no newer valid one exists" (an index probe on
     # gtin per row) is twice as fast here as a row_number() window over all certificates.
-    sql = """
-        select p.category, c.declared_unit, c.system_boundary, c.pcf,
-               coalesce(c.declared_unit_amount, '1') as amount
+    peers = """
         from certificates c join products p on p.gtin = c.gtin
         where c.status = 'valid' and c.issued_on <= :day and c.valid_until >= :day
           and not exists (
@@ -532,30 +530,48 @@ def refresh_benchmarks(db: Database, release_id: int, as_of: dt.date) -> int:
                 and (d.issued_on > c.issued_on
                      or (d.issued_on = c.issued_on and d.number > c.number))
           )
+    """
+    # Two passes keep memory flat however large a group: count each group, then stream it in
+    # order and keep only the values at the indices the summary needs.
+    sizes = {
+        (category, unit, boundary): n
+        for category, unit, boundary, n in db.conn.execute(
+            f"select p.category, c.declared_unit, c.system_boundary, count(*) {peers} "
+            "group by p.category, c.declared_unit, c.system_boundary",
+            {"day": day},
+        )
+        if n >= benchmark.MIN_PEERS
+    }
+    ordered = f"""
+        select p.category, c.declared_unit, c.system_boundary, c.pcf,
+               coalesce(c.declared_unit_amount, '1') as amount {peers}
         order by p.category, c.declared_unit, c.system_boundary,
                  cast(c.pcf as real) / cast(amount as real)
     """
     rows: list[tuple] = []
-
-    def flush(key: tuple, values: list[tuple[str, str]]) -> None:
-        summary = benchmark.summarize_sorted(
-            len(values), lambda i: benchmark.per_unit(Decimal(values[i][0]), Decimal(values[i][1]))
-        )
-        if summary is not None:
-            peers, median, points = summary
-            points_json = json.dumps([str(p) for p in points])
-            rows.append((release_id, *key, day, peers, str(median), points_json))
-
     key: tuple | None = None
-    values: list[tuple[str, str]] = []
-    for category, unit, boundary, pcf, amount in db.conn.execute(sql, {"day": day}):
+    wanted: frozenset[int] = frozenset()
+    picked: dict[int, Decimal] = {}
+    index = 0
+
+    def flush() -> None:
+        summary = benchmark.summarize_sorted(sizes[key], picked.__getitem__)
+        if summary is not None:
+            n, median, points = summary
+            points_json = json.dumps([str(p) for p in points])
+            rows.append((release_id, *key, day, n, str(median), points_json))
+
+    for category, unit, boundary, pcf, amount in db.conn.execute(ordered, {"day": day}):
         if (category, unit, boundary) != key:
-            if key is not None:
-                flush(key, values)
-            key, values = (category, unit, boundary), []
-        values.append((pcf, amount))
-    if key is not None:
-        flush(key, values)
+            if key in sizes:
+                flush()
+            key, index, picked = (category, unit, boundary), 0, {}
+            wanted = benchmark.needed_indices(sizes.get(key, 0))
+        if index in wanted:
+            picked[index] = benchmark.per_unit(Decimal(pcf), Decimal(amount))
+        index += 1
+    if key in sizes:
+        flush()
     db.conn.execute("delete from category_benchmarks where release_id = ?", [release_id])
     db.conn.executemany(_BENCHMARK, rows)
     db.conn.execute("delete from category_benchmarks where release_id < ?", [release_id - 1])

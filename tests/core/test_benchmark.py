@@ -55,3 +55,12 @@ def test_large_groups_keep_order_statistics():
 def test_per_unit_makes_amounts_comparable():
     assert per_unit(D("798"), D("1000")) == D("0.798")
     assert per_unit(D("0.798"), D("1")) == D("0.798")
+
+
+def test_needed_indices_are_exactly_what_summarize_reads():
+    from app.core.benchmark import needed_indices, summarize_sorted
+
+    for n in (4, 5, 6, 1001, 1002, 5000):
+        read: set[int] = set()
+        summarize_sorted(n, lambda i: read.add(i) or D(i))  # noqa: B023
+        assert read == set(needed_indices(n)), n
