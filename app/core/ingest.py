@@ -5,7 +5,6 @@ the plans made here."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -615,8 +614,3 @@ def _not_future(day: str | None, today: dt.date | None, field: str) -> None:
             f"{field} {day} is in the future; send a status change on the day it takes effect.",
             field=field,
         )
-
-
-def canonical_json(value: Any) -> str:
-    """Stable JSON of a record field (standards list, stages object)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -145,10 +145,6 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-class RowRejected(Exception):
-    """Carries the field errors of one rejected row (report only; never reaches HTTP)."""
-
-
 class CatalogueWriter:
     """One atomic change of the catalogue: it becomes a new release, or nothing changes.
 
