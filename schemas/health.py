@@ -15,7 +15,8 @@ class ReleaseSchema(Schema):
         allow_none=True, metadata={"description": "SHA-256 of the imported file or request"}
     )
     rows = fields.Dict(
-        attribute="release_rows", metadata={"description": "What the release's import did, row counts"}
+        attribute="release_rows",
+        metadata={"description": "What the release's import did, in rows"},
     )
 
 

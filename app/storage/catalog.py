@@ -19,9 +19,9 @@ from app.core.footprints import (
     CertificateHistory,
     CertificateRevision,
     CertificationBody,
-    StatusRecord,
     Product,
     Quantity,
+    StatusRecord,
     Text,
 )
 
