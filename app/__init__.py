@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
-from app import db, errors
+from app import cli, clock, db, errors
 from app.config import Config
 from app.http import ResponseCache
 from schemas.common import ErrorSchema
@@ -31,19 +31,34 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    db.ensure_database(app.config["DATABASE"], seed_if_empty=app.config["SEED_ON_FIRST_RUN"])
+    db.ensure_database(
+        app.config["DATABASE"],
+        seed_if_empty=app.config["SEED_ON_FIRST_RUN"],
+        today=clock.today(app.config["TODAY"]),
+    )
     db.init_app(app)
+    cli.init_app(app)
     errors.init_app(app)
     app.extensions["tanji_response_cache"] = ResponseCache(
         app.config["RESPONSE_CACHE_SIZE"], app.config["CACHE_MAX_AGE"]
     )
 
-    from app.routes import certificates, factors, health, household, products, resolve, scans
+    from app.routes import (
+        admin,
+        certificates,
+        factors,
+        health,
+        household,
+        products,
+        resolve,
+        scans,
+    )
     from app.web import cors, labels, ratelimit
 
     api = TanjiApi(app)
-    for module in (products, resolve, scans, certificates, factors, health, household):
+    for module in (products, resolve, scans, certificates, factors, health, household, admin):
         api.register_blueprint(module.blp)
+    admin.document_security(api)
     app.register_blueprint(labels.bp)
     ratelimit.init_app(app, scans.blp)
     cors.init_app(app)

@@ -34,6 +34,10 @@ class Config:
     HOUSEHOLD_PURCHASE_LIMIT = 2000
     # Most entries (purchases and bills) one saved household may keep.
     HOUSEHOLD_ENTRY_LIMIT = 5000
+    # SQLite page cache of an import, in MiB: keeps a large import's index pages in memory.
+    IMPORT_CACHE_MB = 64
+    # How long an ingest API write waits for another write (e.g. an import) before a 503, in ms.
+    ADMIN_WRITE_TIMEOUT_MS = 10000
 
     # flask-smorest / OpenAPI
     API_TITLE = "Tanji 碳迹 API"

@@ -3,6 +3,7 @@ CLI commands to create and seed the database."""
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import sqlite3
 import threading
@@ -12,8 +13,10 @@ import click
 from flask import Flask, current_app, g
 from sqlite_utils import Database
 
+from app import clock
 from app.storage import migrations
 from app.storage.catalog import SqliteCatalogue
+from app.storage.ingest import refresh_benchmarks
 from app.storage.seed import seed
 
 _local = threading.local()
@@ -64,9 +67,9 @@ def close_thread_connections() -> None:
     _local.pool = {}
 
 
-def ensure_database(path: str, *, seed_if_empty: bool) -> None:
+def ensure_database(path: str, *, seed_if_empty: bool, today: dt.date | None = None) -> None:
     """Create the schema (and seed the sample catalogue) on first run; safe to call from
-    several processes at once."""
+    several processes at once. ``today`` dates the seeded release's category benchmarks."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     # A lock file serialises migrations between processes (gunicorn workers, CLI).
     with open(f"{path}.lock", "w") as lock:
@@ -74,8 +77,10 @@ def ensure_database(path: str, *, seed_if_empty: bool) -> None:
         db = connect(path)
         try:
             migrations.apply(db)
-            if seed_if_empty:
-                seed(db)
+            if seed_if_empty and seed(db):
+                with db.conn:
+                    db.conn.execute("BEGIN")
+                    refresh_benchmarks(db, 1, today or clock.today())
         finally:
             db.conn.close()
 
@@ -84,7 +89,11 @@ def ensure_database(path: str, *, seed_if_empty: bool) -> None:
 @click.option("--no-seed", is_flag=True, help="Create the schema only.")
 def init_db_command(no_seed: bool) -> None:
     """Create the database schema and seed the sample catalogue if it is empty."""
-    ensure_database(current_app.config["DATABASE"], seed_if_empty=not no_seed)
+    ensure_database(
+        current_app.config["DATABASE"],
+        seed_if_empty=not no_seed,
+        today=clock.today(current_app.config["TODAY"]),
+    )
     click.echo(f"Database ready: {current_app.config['DATABASE']}")
 
 

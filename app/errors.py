@@ -19,6 +19,7 @@ STATUS = {
     domain.Unauthorized: 401,
     domain.Forbidden: 403,
     domain.Conflict: 409,
+    domain.Unavailable: 503,
     domain.ImageError: 422,
     domain.UnsupportedMediaType: 415,
     domain.PayloadTooLarge: 413,

@@ -171,6 +171,38 @@ class ProductBriefSchema(Schema):
         }
 
 
+class StatusEventSchema(Schema):
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(required=True)
+    effective_on = fields.Date(required=True)
+    reason = fields.String(allow_none=True)
+    release = fields.Integer(allow_none=True)
+    recorded_at = fields.String()
+
+
+class RevisionSchema(Schema):
+    revision = fields.Integer(required=True)
+    superseded_in_release = fields.Integer(allow_none=True)
+    superseded_at = fields.String(allow_none=True)
+    certificate = fields.Dict(
+        attribute="fields", metadata={"description": "The certificate's stored fields as they were"}
+    )
+
+
+class HistorySchema(Schema):
+    revision = fields.Integer(
+        required=True, metadata={"description": "Current revision number (1 = never revised)"}
+    )
+    revisions = fields.List(
+        fields.Nested(RevisionSchema), metadata={"description": "Earlier revisions, newest first"}
+    )
+    status_events = fields.List(
+        fields.Nested(StatusEventSchema),
+        metadata={"description": "Suspensions, revocations, reinstatements, oldest first"},
+    )
+
+
 class CertificateWithProductSchema(CertificateSchema):
     product = fields.Nested(ProductBriefSchema, allow_none=True)
+    history = fields.Nested(HistorySchema, allow_none=True)
     lang = fields.Function(lambda _: current_lang())

@@ -8,6 +8,16 @@ class ReleaseSchema(Schema):
     created_at = fields.String(attribute="release_created_at", allow_none=True)
     version = fields.String(allow_none=True)
     sample = fields.Boolean()
+    source = fields.String(
+        allow_none=True, metadata={"description": "fixtures, import:<file> or api:<body>"}
+    )
+    content_hash = fields.String(
+        allow_none=True, metadata={"description": "SHA-256 of the imported file or request"}
+    )
+    rows = fields.Dict(
+        attribute="release_rows",
+        metadata={"description": "What the release's import did, in rows"},
+    )
 
 
 class HealthSchema(Schema):

@@ -48,7 +48,36 @@ class ProductFootprintSchema(ProductBriefSchema):
     certificate = fields.Nested(CertificateSchema, attribute="current", allow_none=True)
     earlier_certificates = fields.List(fields.Nested(CertificateBriefSchema), attribute="earlier")
     notice = fields.Method("get_notice")
+    benchmark = fields.Method(
+        "get_benchmark",
+        metadata={
+            "description": (
+                "Where the certified footprint stands among >= 5 certified products of the "
+                "same category, declared unit and boundary (as of the release); null when "
+                "not certified or too few peers"
+            )
+        },
+    )
     lang = fields.Function(lambda _: current_lang())
+
+    def get_benchmark(self, fp: Any) -> dict[str, Any] | None:
+        b = fp.benchmark
+        if b is None:
+            return None
+        language = "en" if current_lang() == "en" else "zh"
+        return {
+            "category": b.category,
+            "declared_unit": b.declared_unit,
+            "system_boundary": b.system_boundary,
+            "peers": b.peers,
+            "median": str(b.median),
+            "value": str(b.value),
+            "unit": f"kg CO2e/{b.declared_unit}",
+            "percentile": b.percentile,
+            "vs_median_pct": b.vs_median_pct,
+            "as_of": b.as_of,
+            "text": b.text(language),
+        }
 
     def get_footprint(self, fp: Any) -> dict[str, Any] | None:
         if fp.current is None:

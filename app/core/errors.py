@@ -58,6 +58,12 @@ class Conflict(DomainError):
     reason = "conflict"
 
 
+class Unavailable(DomainError):
+    """The service cannot do this now (e.g. another write holds the catalogue); retry later."""
+
+    reason = "unavailable"
+
+
 class ImageError(DomainError):
     """An uploaded image that cannot be decoded (corrupt, truncated, empty)."""
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
+from app.core.benchmark import Benchmark, BenchmarkGroup, per_unit, position
 from app.core.codes import ScannedCode, parse_scanned
 from app.core.errors import DomainError, NotFound
 
@@ -110,6 +111,35 @@ class Certificate:
 
 
 @dataclass(frozen=True)
+class CertificateRevision:
+    """An earlier version of a certificate, superseded by a later import or API write."""
+
+    revision: int
+    superseded_in_release: int | None
+    superseded_at: str | None
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StatusRecord:
+    """A recorded suspension, revocation or reinstatement."""
+
+    from_status: str | None
+    to_status: str
+    effective_on: dt.date
+    reason: str | None
+    release: int | None
+    recorded_at: str
+
+
+@dataclass(frozen=True)
+class CertificateHistory:
+    revision: int
+    revisions: tuple[CertificateRevision, ...]  # earlier versions, newest first
+    status_events: tuple[StatusRecord, ...]  # oldest first
+
+
+@dataclass(frozen=True)
 class CertificateView:
     """A certificate as of a given day: explicit status and whether it certifies anything now."""
 
@@ -117,6 +147,7 @@ class CertificateView:
     status: str
     certified: bool
     product: Product | None = None
+    history: CertificateHistory | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +158,7 @@ class ProductFootprint:
     current: CertificateView | None
     earlier: tuple[CertificateView, ...]
     as_of: dt.date
+    benchmark: Benchmark | None = None
 
     @property
     def certified(self) -> bool:
@@ -165,6 +197,14 @@ class Catalogue(Protocol):
 
     def certificate(self, number: str) -> Certificate | None:
         """One certificate by number, or None."""
+
+    def certificate_history(self, number: str) -> CertificateHistory:
+        """Earlier revisions and status events of a certificate (empty when it has none)."""
+
+    def benchmark_group(
+        self, category: str, declared_unit: str, system_boundary: str
+    ) -> BenchmarkGroup | None:
+        """The current release's benchmark for this group, or None when it has too few peers."""
 
 
 def view(
@@ -206,7 +246,21 @@ def lookup_product(catalogue: Catalogue, gtin: str, today: dt.date) -> ProductFo
     found = lookup_products(catalogue, [gtin], today)
     if gtin not in found:
         raise NotFound(f"No product with GTIN {gtin} in the catalogue.", gtin=gtin)
-    return found[gtin]
+    footprint = found[gtin]
+    return replace(footprint, benchmark=benchmark_of(catalogue, footprint))
+
+
+def benchmark_of(catalogue: Catalogue, footprint: ProductFootprint) -> Benchmark | None:
+    """Where the product's certified footprint stands in its category; None when it is not
+    currently certified or its group has too few peers."""
+    if not footprint.certified or footprint.current is None:
+        return None
+    c = footprint.current.certificate
+    category = footprint.product.category
+    group = catalogue.benchmark_group(category.id, c.declared_unit, c.system_boundary)
+    if group is None:
+        return None
+    return position(group, per_unit(c.pcf, c.declared_unit_amount), category.name)
 
 
 def lookup_certificate(catalogue: Catalogue, number: str, today: dt.date) -> CertificateView:
@@ -217,7 +271,8 @@ def lookup_certificate(catalogue: Catalogue, number: str, today: dt.date) -> Cer
             f"No certificate numbered {number} in the catalogue.", certificate_number=number
         )
     product = catalogue.products([certificate.gtin]).get(certificate.gtin)
-    return view(certificate, today, product)
+    history = catalogue.certificate_history(certificate.number)
+    return replace(view(certificate, today, product), history=history)
 
 
 def resolve_many(
@@ -291,3 +346,7 @@ class CatalogueStats:
     factors: int
     sample: bool
     extra: dict[str, int] = field(default_factory=dict)
+    source: str | None = None
+    content_hash: str | None = None
+    #: What the release's import did: row_count, inserted, revised, status_changes, unchanged.
+    release_rows: dict[str, int] = field(default_factory=dict)

@@ -6,17 +6,22 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlite_utils import Database
 
+from app.core.benchmark import BenchmarkGroup
 from app.core.factors import Factor, FactorQuery
 from app.core.footprints import (
     CatalogueStats,
     Category,
     Certificate,
+    CertificateHistory,
+    CertificateRevision,
     CertificationBody,
     Product,
     Quantity,
+    StatusRecord,
     Text,
 )
 
@@ -65,6 +70,51 @@ class SqliteCatalogue:
         rows = list(self.db.query("select * from certificates where number = ?", [number]))
         return self._certificate(rows[0]) if rows else None
 
+    def certificate_history(self, number: str) -> CertificateHistory:
+        """Earlier revisions (newest first) and status events (oldest first) of a certificate."""
+        sql = "select revision from certificates where number = ?"
+        current = self.db.execute(sql, [number]).fetchone()
+        revisions = tuple(
+            CertificateRevision(
+                revision=r["revision"],
+                superseded_in_release=r["superseded_in_release"],
+                superseded_at=r["superseded_at"],
+                fields=json.loads(r["data"]),
+            )
+            for r in self.db.query(
+                "select * from certificate_revisions where number = ? order by revision desc",
+                [number],
+            )
+        )
+        events = tuple(
+            StatusRecord(
+                from_status=r["from_status"],
+                to_status=r["to_status"],
+                effective_on=_date(r["effective_on"]),
+                reason=r["reason"],
+                release=r["release_id"],
+                recorded_at=r["recorded_at"],
+            )
+            for r in self.db.query(
+                "select * from certificate_status_events where number = ? order by id", [number]
+            )
+        )
+        revision = (current[0] if current else None) or 1
+        return CertificateHistory(revision=revision, revisions=revisions, status_events=events)
+
+    def benchmark_group(
+        self, category: str, declared_unit: str, system_boundary: str
+    ) -> BenchmarkGroup | None:
+        """The current release's benchmark of this group (None if it had too few peers)."""
+        row = self.db.execute(
+            "select category, declared_unit, system_boundary, as_of, peers, median, points "
+            "from category_benchmarks "
+            "where release_id = (select max(id) from releases) "
+            "and category = ? and declared_unit = ? and system_boundary = ?",
+            [category, declared_unit, system_boundary],
+        ).fetchone()
+        return _benchmark_group(tuple(row)) if row is not None else None
+
     def category_ids(self) -> set[str]:
         return set(self._category_map())
 
@@ -111,6 +161,13 @@ class SqliteCatalogue:
             certificates=count("certificates"),
             factors=count("factors"),
             sample=bool(release["sample"]) if release else False,
+            source=release.get("source") if release else None,
+            content_hash=release.get("content_hash") if release else None,
+            release_rows={
+                k: release[k]
+                for k in ("row_count", "inserted", "revised", "status_changes", "unchanged")
+                if release and release.get(k) is not None
+            },
         )
 
     # -- row -> domain -----------------------------------------------------------------
@@ -182,6 +239,21 @@ class SqliteCatalogue:
             factor_database_version=row["factor_database_version"],
             sample=bool(row["sample"]),
         )
+
+
+@lru_cache(maxsize=256)
+def _benchmark_group(row: tuple) -> BenchmarkGroup:
+    """Parsing up to 1001 decimals costs more than the rest of a lookup: parse each group once
+    per worker (the key is the whole row, so a new release or database never hits a stale entry)."""
+    return BenchmarkGroup(
+        category=row[0],
+        declared_unit=row[1],
+        system_boundary=row[2],
+        as_of=row[3],
+        peers=row[4],
+        median=Decimal(row[5]),
+        points=tuple(Decimal(p) for p in json.loads(row[6])),
+    )
 
 
 def factor_from_row(row: dict) -> Factor:

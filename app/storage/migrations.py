@@ -107,6 +107,86 @@ def m001_catalogue(db: Database) -> None:
     )
 
 
+@migrations()
+def m200_ingest(db: Database) -> None:
+    """Certificate revisions, status events, API keys, audit log; release row counts."""
+    # Which release last wrote a certificate (duplicate rows in one import are caught with
+    # it) and its revision number; superseded versions move to certificate_revisions.
+    db.execute("alter table certificates add column revision integer not null default 1")
+    db.execute("alter table certificates add column release_id integer")
+    db["certificate_revisions"].create(
+        {
+            "number": str,
+            "revision": int,
+            "data": str,  # JSON of the certificate row as it was
+            "superseded_in_release": int,
+            "superseded_at": str,
+        },
+        pk=("number", "revision"),
+    )
+    db["certificate_status_events"].create(
+        {
+            "id": int,
+            "number": str,
+            "from_status": str,
+            "to_status": str,
+            "effective_on": str,
+            "reason": str,
+            "release_id": int,
+            "recorded_at": str,
+            "actor": str,
+        },
+        pk="id",
+        not_null={"number", "to_status", "effective_on", "recorded_at"},
+    )
+    db["certificate_status_events"].create_index(["number"])
+    db["api_keys"].create(
+        {
+            "id": str,
+            "body_id": str,
+            "secret_sha256": str,
+            "created_at": str,
+            "revoked_at": str,
+        },
+        pk="id",
+        not_null={"body_id", "secret_sha256", "created_at"},
+        foreign_keys=[("body_id", "certification_bodies", "id")],
+    )
+    db["audit_log"].create(
+        {
+            "id": int,
+            "at": str,
+            "actor": str,  # "key:<key id>@<body>" or "cli:<user>"
+            "action": str,  # import | certificate.create | certificate.revise | certificate.status
+            "target": str,  # certificate number or file name
+            "release_id": int,
+            "detail": str,  # JSON
+        },
+        pk="id",
+        not_null={"at", "actor", "action"},
+    )
+    for column in ("row_count", "inserted", "revised", "status_changes", "unchanged"):
+        db.execute(f"alter table releases add column [{column}] integer")
+
+
+@migrations()
+def m201_category_benchmarks(db: Database) -> None:
+    """Per-release category benchmarks: where a product's footprint stands among its peers."""
+    db["category_benchmarks"].create(
+        {
+            "release_id": int,
+            "category": str,
+            "declared_unit": str,
+            "system_boundary": str,
+            "as_of": str,
+            "peers": int,
+            "median": str,  # kg CO2e per 1 declared unit, exact decimal
+            "points": str,  # JSON list of up to 1001 sorted order statistics (all values if fewer)
+        },
+        pk=("release_id", "category", "declared_unit", "system_boundary"),
+    )
+
+
 def apply(db: Database) -> None:
     """Apply pending migrations."""
     migrations.apply(db)

@@ -1,0 +1,140 @@
+"""CLI for operators: `flask catalog import FILE` and `flask keys create|revoke|list`."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app import clock
+from app.core.errors import DomainError
+from app.core.ingest import FieldError
+from app.db import close_thread_connections, connect
+from app.storage.ingest import import_file
+from app.storage.keys import ApiKeys
+
+catalog = AppGroup("catalog", help="Catalogue data: import certificate files.")
+keys = AppGroup("keys", help="API keys of certification bodies.")
+
+#: Files smaller than this import without a progress bar.
+_PROGRESS_MIN_BYTES = 1 << 20
+
+
+@catalog.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate every row and report; change nothing.")
+def import_command(file: Path, dry_run: bool) -> None:
+    """Import certificates from a CSV or JSON Lines FILE as one new catalogue release.
+
+    Every row is validated; if any is rejected, nothing is written and each rejection is
+    listed as `row N, field F: reason - message`. Exit status 1 when rows were rejected.
+    """
+    db = connect(current_app.config["DATABASE"])
+    rejected_rows = 0
+
+    def on_reject(index: int, errors: list[FieldError]) -> None:
+        nonlocal rejected_rows
+        rejected_rows += 1
+        for e in errors:
+            click.echo(f"row {index}, field {e.field}: {e.reason} - {e.message}")
+
+    size = file.stat().st_size
+    bar = None
+    if size >= _PROGRESS_MIN_BYTES:
+        bar = click.progressbar(length=size, label=f"Importing {file.name}", file=sys.stderr)
+        bar.__enter__()
+    done = 0
+
+    def on_progress(position: int) -> None:
+        nonlocal done
+        if bar is not None:
+            bar.update(position - done)
+            done = position
+
+    try:
+        counts, release = import_file(
+            db,
+            file,
+            as_of=clock.today(current_app.config["TODAY"]),
+            actor=f"cli:{getpass.getuser()}",
+            dry_run=dry_run,
+            on_reject=on_reject,
+            on_progress=on_progress,
+            cache_kib=int(current_app.config["IMPORT_CACHE_MB"]) * 1024,
+        )
+    except (ValueError, UnicodeDecodeError) as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+        db.conn.close()
+        close_thread_connections()
+
+    summary = (
+        f"{counts.rows} rows: {counts.inserted} new, {counts.revised} revised, "
+        f"{counts.status_changes} status changes, {counts.unchanged} unchanged, "
+        f"{rejected_rows} rejected"
+    )
+    click.echo(summary)
+    if rejected_rows:
+        click.echo("Nothing was imported: fix the rejected rows and import the file again.")
+        sys.exit(1)
+    if dry_run:
+        click.echo("Dry run: nothing was written.")
+    elif release is None:
+        click.echo("Nothing changed: the current release stays.")
+    else:
+        click.echo(f"Release {release} created.")
+
+
+@keys.command("create")
+@click.argument("body_id")
+def keys_create(body_id: str) -> None:
+    """Create an API key for certification body BODY_ID; the key is shown only once."""
+    with _keys() as store:
+        key, token = _or_fail(lambda: store.create(body_id))
+    click.echo(f"Key {key.id} for {key.body_id} (shown once, store it now):")
+    click.echo(token)
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+def keys_revoke(key_id: str) -> None:
+    """Revoke the API key KEY_ID at once."""
+    with _keys() as store:
+        key = _or_fail(lambda: store.revoke(key_id))
+    click.echo(f"Key {key.id} for {key.body_id} revoked at {key.revoked_at}.")
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """List API keys (ids and bodies; secrets are never stored)."""
+    with _keys() as store:
+        for key in store.list():
+            state = f"revoked {key.revoked_at}" if key.revoked_at else "active"
+            click.echo(f"{key.id}\t{key.body_id}\tcreated {key.created_at}\t{state}")
+
+
+class _keys:
+    def __enter__(self) -> ApiKeys:
+        self.db = connect(current_app.config["DATABASE"])
+        return ApiKeys(self.db)
+
+    def __exit__(self, *exc) -> None:
+        self.db.conn.close()
+
+
+def _or_fail(action):
+    try:
+        return action()
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(catalog)
+    app.cli.add_command(keys)

@@ -1,0 +1,119 @@
+"""Ingest API for certification bodies: publish certificates, change their status.
+
+Every request needs the body's API key (`Authorization: Bearer <key>` or `X-API-Key`)."""
+
+from __future__ import annotations
+
+from flask import current_app, g, jsonify, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.core.footprints import lookup_certificate
+from app.db import get_catalogue, get_db
+from app.routes import lang, today
+from app.storage.ingest import change_status, publish
+from app.storage.keys import ApiKeys
+from schemas.admin import CertificateBatchRequest, StatusChangeRequest, WriteResultSchema
+from schemas.certificates import CertificateWithProductSchema
+from schemas.common import dump
+
+blp = Blueprint(
+    "admin",
+    __name__,
+    url_prefix="/v1/admin",
+    description="Ingest API for certification bodies (API key)",
+)
+_certificate = CertificateWithProductSchema()
+
+
+SECURITY = [{"bearerAuth": []}, {"apiKeyHeader": []}]
+
+
+def document_security(api) -> None:
+    """Declare the two ways to send a body's API key in the OpenAPI spec (bearerAuth, shared
+    with saved households, is declared in Config.API_SPEC_OPTIONS)."""
+    api.spec.components.security_scheme(
+        "apiKeyHeader", {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+    )
+
+
+@blp.before_request
+def authenticate() -> None:
+    """Resolve the API key before anything else, so a bad key is 401 whatever the body."""
+    header = request.headers.get("Authorization", "")
+    token = (
+        header[7:].strip() if header[:7].lower() == "bearer " else request.headers.get("X-API-Key")
+    )
+    g.api_key = ApiKeys(get_db()).authenticate(token)
+
+
+@blp.route("/certificates")
+class AdminCertificates(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.arguments(CertificateBatchRequest)
+    @blp.response(200, WriteResultSchema)
+    @blp.alt_response(
+        401, response="DEFAULT_ERROR", description="Missing, unknown or revoked API key"
+    )
+    @blp.alt_response(403, response="DEFAULT_ERROR", description="A certificate of another body")
+    @blp.alt_response(
+        409, response="DEFAULT_ERROR", description="Status change not allowed (revoked is final)"
+    )
+    @blp.alt_response(
+        422, response="UNPROCESSABLE_CONTENT", description="Invalid certificates, each field listed"
+    )
+    @blp.alt_response(
+        503, response="DEFAULT_ERROR", description="Another write holds the catalogue"
+    )
+    def post(self, body: dict):
+        """Publish, renew or update certificates (one or a batch), all or nothing, as one release"""
+        key = g.api_key
+        changes, release = publish(
+            get_db(),
+            body["certificates"],
+            body_id=key.body_id,
+            key_id=key.id,
+            as_of=today(),
+            wait_ms=current_app.config["ADMIN_WRITE_TIMEOUT_MS"],
+        )
+        results = [
+            {
+                "number": c.record.number,
+                "gtin": c.record.gtin,
+                "outcome": c.kind,
+                "status": c.record.certificate["status"],
+            }
+            for c in changes
+        ]
+        return {"release": release, "count": len(results), "results": results}
+
+
+@blp.route("/certificates/<number>/status")
+class AdminCertificateStatus(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.arguments(StatusChangeRequest)
+    @blp.response(200, CertificateWithProductSchema)
+    @blp.alt_response(
+        401, response="DEFAULT_ERROR", description="Missing, unknown or revoked API key"
+    )
+    @blp.alt_response(403, response="DEFAULT_ERROR", description="A certificate of another body")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(
+        409, response="DEFAULT_ERROR", description="Transition not allowed (revoked is final)"
+    )
+    @blp.alt_response(422, response="UNPROCESSABLE_CONTENT")
+    @blp.alt_response(
+        503, response="DEFAULT_ERROR", description="Another write holds the catalogue"
+    )
+    def post(self, body: dict, number: str):
+        """Suspend, revoke or reinstate a certificate, with a reason; lookups reflect it at once"""
+        key, day = g.api_key, today()
+        change_status(
+            get_db(), number.upper(), action=body["action"], reason=body["reason"],
+            effective_on=body["effective_on"], body_id=key.body_id, key_id=key.id, as_of=day,
+            wait_ms=current_app.config["ADMIN_WRITE_TIMEOUT_MS"],
+        )  # fmt: skip
+        # Dumped here (not by @blp.response) because localized fields need the language.
+        return jsonify(
+            dump(_certificate, lookup_certificate(get_catalogue(), number, day), lang=lang())
+        )

@@ -1,0 +1,86 @@
+"""API keys of certification bodies: created once, stored only as a SHA-256 hash, checked in
+constant time, revocable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from app.core.errors import NotFound, Unauthorized
+
+PREFIX = "tanji"
+#: Compared against when the key id is unknown, so a miss costs the same as a wrong secret.
+_DUMMY = hashlib.sha256(b"no such key").hexdigest()
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: str
+    body_id: str
+    created_at: str
+    revoked_at: str | None
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiKeys:
+    """API keys in SQLite. The full key is ``tanji_<id>.<secret>``; only the id and the
+    SHA-256 of the 256-bit secret are stored."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def create(self, body_id: str) -> tuple[ApiKey, str]:
+        """A new key for ``body_id``; returns it and the full token, which is shown once.
+        Raises NotFound if no certification body has this id."""
+        if not self.db.execute(
+            "select 1 from certification_bodies where id = ?", [body_id]
+        ).fetchone():
+            raise NotFound(f"No certification body with id '{body_id}'.", body_id=body_id)
+        key_id = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(32)
+        created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        with self.db.conn:
+            self.db.execute(
+                "insert into api_keys (id, body_id, secret_sha256, created_at) values (?, ?, ?, ?)",
+                [key_id, body_id, _digest(secret), created],
+            )
+        return ApiKey(key_id, body_id, created, None), f"{PREFIX}_{key_id}.{secret}"
+
+    def revoke(self, key_id: str) -> ApiKey:
+        """Raises NotFound if no key has this id."""
+        revoked = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        with self.db.conn:
+            self.db.execute(
+                "update api_keys set revoked_at = coalesce(revoked_at, ?) where id = ?",
+                [revoked, key_id],
+            )
+        for key in self.list():
+            if key.id == key_id:
+                return key
+        raise NotFound(f"No API key with id '{key_id}'.", key_id=key_id)
+
+    def list(self) -> list[ApiKey]:
+        return [
+            ApiKey(r["id"], r["body_id"], r["created_at"], r["revoked_at"])
+            for r in self.db.query("select * from api_keys order by created_at, id")
+        ]
+
+    def authenticate(self, token: str | None) -> ApiKey:
+        """The live key ``token`` names. Raises Unauthorized (saying nothing more) otherwise."""
+        key_id, _, secret = (token or "").removeprefix(f"{PREFIX}_").partition(".")
+        row = self.db.execute(
+            "select id, body_id, secret_sha256, created_at, revoked_at from api_keys where id = ?",
+            [key_id],
+        ).fetchone()
+        ok = hmac.compare_digest(_digest(secret), row[2] if row else _DUMMY)
+        if not (ok and row and secret and row[4] is None):
+            raise Unauthorized("Missing, unknown or revoked API key.")
+        return ApiKey(row[0], row[1], row[3], row[4])

@@ -1,0 +1,185 @@
+"""The one validation path for import rows and API objects, and the status rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.core.codes import normalize_gtin
+from app.core.errors import Conflict, DomainError, Forbidden, InvalidInput
+from app.core.ingest import (
+    Existing,
+    RowInvalid,
+    check_transition,
+    fast_gtin,
+    plan,
+    status_change,
+    validate_row,
+)
+from bench.certificates import CATEGORIES as BENCH_CATEGORIES
+from bench.certificates import rows
+
+CATEGORIES = {category for category, _ in BENCH_CATEGORIES}
+BODIES = {"TJSCC", "DEMOCB"}
+DAY = dt.date(2026, 6, 15)
+
+
+def good(**changes) -> dict:
+    row = next(rows(1, start=4))  # a TJSCC certificate of a cement product
+    row.update(changes)
+    return {k: v for k, v in row.items() if v is not None}
+
+
+def validate(raw: dict):
+    return validate_row(raw, categories=CATEGORIES, bodies=BODIES)
+
+
+def test_good_row_normalizes():
+    gtin14 = good()["gtin"]
+    record = validate(good(number="tjs-gen-00000004", gtin=gtin14[1:]))  # GTIN-13 in, GTIN-14 out
+    assert record.number == "TJS-GEN-00000004"
+    assert record.gtin == gtin14
+    assert record.certificate["standards"] == ("GB/T 24067-2024", "ISO 14067:2018")
+    assert record.certificate["status"] == "valid"
+    assert record.sample is True
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "reason"),
+    [
+        ({"gtin": "00200106000015"}, "gtin", "invalid_gtin"),
+        ({"gtin": "12345"}, "gtin", "invalid_gtin"),
+        ({"gtin": ""}, "gtin", "required"),
+        ({"number": "not a number"}, "number", "invalid_number"),
+        ({"name_zh": ""}, "name_zh", "required"),
+        ({"category": "spaceships"}, "category", "unknown_category"),
+        ({"body": "NOBODY"}, "body", "unknown_body"),
+        ({"declared_unit": "pound"}, "declared_unit", "unknown_unit"),
+        ({"net_content_unit": "gallon"}, "net_content_unit", "unknown_unit"),
+        ({"system_boundary": "gate-to-gate"}, "system_boundary", "unknown_boundary"),
+        ({"standards": "ISO 9001"}, "standards", "unknown_standard"),
+        ({"standards": ";"}, "standards", "unknown_standard"),
+        ({"pcf": "12,5"}, "pcf", "invalid_decimal"),
+        ({"pcf": "1e3"}, "pcf", "invalid_decimal"),
+        ({"pcf": "NaN"}, "pcf", "invalid_decimal"),
+        ({"pcf": 1.5}, "pcf", "invalid_decimal"),
+        ({"pcf": "-1"}, "pcf", "out_of_range"),
+        ({"declared_unit_amount": "0"}, "declared_unit_amount", "out_of_range"),
+        ({"issued_on": "2025-02-30"}, "issued_on", "invalid_date"),
+        ({"issued_on": "01/03/2025"}, "issued_on", "invalid_date"),
+        ({"valid_until": "2025-03-01"}, "valid_until", "date_order"),
+        ({"reference_period_end": "2023-12-31"}, "reference_period_end", "date_order"),
+        ({"status": "expired"}, "status", "unknown_status"),
+        ({"status": "revoked"}, "status_reason", "required"),
+        ({"characterization": "AR4"}, "characterization", "unknown_characterization"),
+        ({"stages": "production=1"}, "stages", "stages_sum"),
+        ({"stages": "assembly=1"}, "stages", "unknown_stage"),
+        ({"stages": "production"}, "stages", "invalid_stages"),
+        ({"sample": "maybe"}, "sample", "invalid_boolean"),
+        ({"colour": "green"}, "colour", "unknown_field"),
+    ],
+)
+def test_each_bad_field_has_its_reason(changes, field, reason):
+    with pytest.raises(RowInvalid) as caught:
+        validate(good(**changes))
+    assert (field, reason) in [(e.field, e.reason) for e in caught.value.errors], (
+        caught.value.errors
+    )
+
+
+def test_every_bad_field_is_reported_at_once():
+    with pytest.raises(RowInvalid) as caught:
+        validate(good(pcf="x", issued_on="x", declared_unit="x"))
+    assert {e.field for e in caught.value.errors} == {"pcf", "issued_on", "declared_unit"}
+
+
+def test_json_forms_are_accepted():
+    record = validate(
+        good(
+            standards=["ISO 14067:2018"],
+            pcf="3.0",
+            stages={"production": "1.0", "raw_material_acquisition": "2.0"},
+        )
+    )
+    assert record.certificate["stages"] == (
+        ("production", "1.0"),
+        ("raw_material_acquisition", "2.0"),
+    )
+
+
+@given(st.text(alphabet="0123456789", min_size=14, max_size=14))
+def test_fast_gtin_agrees_with_normalize_gtin(digits):
+    try:
+        expected = normalize_gtin(digits)
+    except DomainError as error:
+        with pytest.raises(type(error)):
+            fast_gtin(digits)
+    else:
+        assert fast_gtin(digits) == expected
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "ok"),
+    [
+        ("valid", "suspended", True),
+        ("suspended", "valid", True),
+        ("valid", "revoked", True),
+        ("suspended", "revoked", True),
+        ("revoked", "valid", False),
+        ("revoked", "suspended", False),
+        ("valid", "valid", False),
+    ],
+)
+def test_transitions(current, new, ok):
+    if ok:
+        check_transition("X-1", current, new)
+    else:
+        with pytest.raises(Conflict):
+            check_transition("X-1", current, new)
+
+
+def existing(**changes) -> Existing:
+    return Existing(validate(good(**changes)), revision=1, release_id=1)
+
+
+def test_plan_outcomes():
+    assert plan(validate(good()), None, release_id=2, as_of=DAY).kind == "create"
+    assert plan(validate(good()), existing(), release_id=2, as_of=DAY).kind == "unchanged"
+    revised = plan(validate(good(pcf="99.99")), existing(), release_id=2, as_of=DAY)
+    assert revised.kind == "revise" and revised.event is None
+    suspended = plan(
+        validate(good(status="suspended", status_reason="audit")),
+        existing(),
+        release_id=2,
+        as_of=DAY,
+    )
+    assert suspended.kind == "status"
+    assert suspended.event.from_status == "valid" and suspended.event.effective_on == "2026-06-15"
+
+
+def test_plan_refuses_changes_to_revoked_and_other_bodies():
+    revoked = existing(status="revoked", status_reason="fraud")
+    with pytest.raises(Conflict):
+        plan(validate(good(pcf="1.00")), revoked, release_id=2, as_of=DAY)
+    with pytest.raises(Forbidden):
+        plan(validate(good()), existing(), release_id=2, as_of=DAY, actor_body="DEMOCB")
+    with pytest.raises(Forbidden):
+        plan(validate(good(body="DEMOCB")), existing(), release_id=2, as_of=DAY)
+    with pytest.raises(InvalidInput):
+        plan(validate(good()), Existing(validate(good()), 1, 2), release_id=2, as_of=DAY)
+
+
+def test_status_change_needs_reason_and_allowed_transition():
+    with pytest.raises(InvalidInput):
+        status_change(existing(), "suspend", reason=" ", effective_on=DAY, actor_body="TJSCC")
+    with pytest.raises(InvalidInput):
+        status_change(existing(), "explode", reason="x", effective_on=DAY, actor_body="TJSCC")
+    with pytest.raises(Conflict):
+        status_change(existing(), "reinstate", reason=None, effective_on=DAY, actor_body="TJSCC")
+    change = status_change(
+        existing(), "revoke", reason="fraud", effective_on=DAY, actor_body="TJSCC"
+    )
+    assert change.record.certificate["status"] == "revoked" and change.event.reason == "fraud"
