@@ -4,7 +4,8 @@
 set -euo pipefail
 
 missing=()
-ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0' || missing+=(libzbar0)
+# grep without -q reads all of ldconfig's output: with pipefail, an early exit would fail the pipe.
+PATH="$PATH:/sbin:/usr/sbin" ldconfig -p 2>/dev/null | grep 'libzbar\.so\.0' >/dev/null || missing+=(libzbar0)
 for tool in "$@"; do            # optional extra Debian packages, e.g. wrk for benchmarks
   dpkg -s "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
