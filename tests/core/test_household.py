@@ -371,29 +371,3 @@ def test_periods():
         with pytest.raises(InvalidInput) as raised:
             period_of(*args)
         assert raised.value.details["field"] == field
-
-
-def test_household_core_imports_no_framework_or_storage():
-    import ast
-    from pathlib import Path
-
-    forbidden = (
-        "flask",
-        "flask_smorest",
-        "marshmallow",
-        "schemas",
-        "app.storage",
-        "sqlite3",
-        "sqlite_utils",
-    )
-    for name in ("household.py", "households.py"):
-        tree = ast.parse((Path(__file__).resolve().parents[2] / "app" / "core" / name).read_text())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                modules = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                modules = [node.module or ""]
-            else:
-                continue
-            for module in modules:
-                assert not module.startswith(forbidden), f"{name} imports {module}"
