@@ -147,11 +147,11 @@ _zbar_symbol_get_modifiers = zbar_function(
 # AIM symbology identifiers for GS1 data read by zbar (zxing-cpp reports its own).
 _ZBAR_GS1_AIM = {"CODE-128": "]C1", "QR": "]Q3", "DATABAR": "]e0", "DATABAR-EXPANDED": "]e0"}
 _Y800 = 0x30303859  # zbar's fourcc for 8-bit greyscale, as pyzbar sets it
-# A big JPEG may be drafted down to this fraction of work_size and used as is: a 12 MP photo
-# decodes at 1/4 (1008 px) rather than 1/2 (2016 px, then resized to 1600), which saves the
-# resize and makes every first pass on it ~2.5x cheaper; codes too small for that are left to
-# the full-resolution pass. (Progressive JPEGs gain little in the decoder itself: their
-# entropy decoding, the bulk of the time, does not depend on the scale.)
+# A big JPEG is first decoded at the smallest scale whose longest side is at least this
+# fraction of work_size, and used as is: a 12 MP photo at 1/4 (1008 px) rather than at 1/2
+# (2016 px, then resized to 1600), which saves the resize and makes the first passes ~2x
+# cheaper. (Progressive JPEGs gain little in the decoder itself: their entropy decoding, most
+# of the time, does not depend on the scale.)
 _JPEG_DRAFT_MIN = 0.6
 _RETAIL = frozenset({"EAN-13", "EAN-8", "UPC-A", "UPC-E"})
 # Italian pharmacode (Code 32) is Code 39 carrying 6 base-32 characters.
@@ -175,32 +175,41 @@ def decode_image(data: bytes, limits: DecodeLimits = DecodeLimits()) -> DecodeRe
     image = _open(data, limits)
     fmt = image.format or "?"
     stored_size = image.size  # before any JPEG draft reduction and before EXIF orientation
-    gray, orientation = _load_gray(image, fmt, limits)
+    # A big JPEG is first decoded small (see _JPEG_DRAFT_MIN), at work_size only if need be.
+    gray, orientation = _load_gray(image, fmt, round(limits.work_size * _JPEG_DRAFT_MIN))
     # The decoded colour image can be 4 bytes a pixel; only the grey copy is needed from here.
     del image
-    full_res_available = gray.size != stored_size  # a JPEG decoded at reduced size
     transpose = _TRANSPOSE.get(orientation)
     swapped = orientation in (5, 6, 7, 8)
     width, height = (stored_size[1], stored_size[0]) if swapped else stored_size
-    # Orient after shrinking: turning the small image costs less than turning the big one.
-    small, _ = _downscale(gray, limits.work_size)
-    work = small.transpose(transpose) if transpose is not None else small
-    scale = work.width / width
     pipeline = _Pipeline(width, height)
 
     def to_original(factor: float) -> _Mapper:
         return lambda x, y: (round(x * factor), round(y * factor))
 
-    work_map = to_original(1 / scale)
+    def working(gray: Image.Image) -> tuple[Image.Image, float, _Mapper]:
+        # Orient after shrinking: turning the small image costs less than turning the big one.
+        small, _ = _downscale(gray, limits.work_size)
+        work = small.transpose(transpose) if transpose is not None else small
+        scale = work.width / width
+        return work, scale, to_original(1 / scale)
 
-    # Pass 1: zbar on the working image finds most codes, fast. When that image was shrunk to
-    # work_size from a big photo, zbar scans every third line (a third of the time; codes span
-    # many lines), then every line only if that found nothing. A JPEG drafted below work_size
-    # (1008 px for 12 MP) is scanned on every line at once: that costs about what every third
-    # line of 1600 px does, and every third line of it missed small Code 39s in phone photos.
-    density = 3 if scale < 1 and max(work.size) >= limits.work_size else 1
-    pipeline.zbar("zbar:downscaled", work, work_map, density=density)
-    if not pipeline.found and density != 1:
+    work, scale, work_map = working(gray)
+    if max(work.size) < min(limits.work_size, max(width, height)):
+        # Pass 0: the small JPEG draft, zbar on every line (as cheap as every third line at
+        # work_size, and every third line of it missed small Code 39s in phone photos). If that
+        # finds nothing, decode again at work_size, for codes too fine for the draft, and go on.
+        pipeline.zbar("zbar:draft", work, work_map)
+        if not pipeline.found:
+            gray = _load_gray(_open(data, limits), fmt, limits.work_size)[0]
+            work, scale, work_map = working(gray)
+
+    # Pass 1: zbar on the working image finds most codes, fast. When that image was shrunk from
+    # a big photo, zbar scans every third line (a third of the time; codes span many lines),
+    # then every line only if that found nothing.
+    if not pipeline.found:
+        pipeline.zbar("zbar:downscaled", work, work_map, density=3 if scale < 1 else 1)
+    if not pipeline.found and scale < 1:
         pipeline.zbar("zbar:downscaled-dense", work, work_map)
     if pipeline.found:
         # zbar cannot see Data Matrix at all, so a photo where it read a barcode may still hold
@@ -239,7 +248,7 @@ def decode_image(data: bytes, limits: DecodeLimits = DecodeLimits()) -> DecodeRe
 
     # Pass 5: full resolution, for small codes in big photos.
     if scale < 1:
-        full = _load_gray(_open(data, limits), fmt, None)[0] if full_res_available else gray
+        full = gray if gray.size == stored_size else _load_gray(_open(data, limits), fmt, None)[0]
         full = full.transpose(transpose) if transpose is not None else full
         identity = to_original(1.0)
         pipeline.zbar("zbar:full", full, identity)
@@ -379,20 +388,17 @@ def _open(data: bytes, limits: DecodeLimits) -> Image.Image:
     return image
 
 
-def _load_gray(
-    image: Image.Image, fmt: str, limits: DecodeLimits | None
-) -> tuple[Image.Image, int]:
-    """Decode the first frame as grey, big JPEGs at reduced size (no limits: full size).
+def _load_gray(image: Image.Image, fmt: str, draft_to: int | None) -> tuple[Image.Image, int]:
+    """Decode the first frame as grey; a JPEG longer than draft_to at reduced size (None: full).
 
     Returns the stored (not yet oriented) image and its EXIF orientation (1 = upright).
     """
-    if limits is not None and fmt in {"JPEG", "MPO"}:
+    if draft_to is not None and fmt in {"JPEG", "MPO"}:
         width, height = image.size
         longest = max(width, height)
-        smallest = limits.work_size * _JPEG_DRAFT_MIN
-        if longest > smallest:
+        if longest > draft_to:
             # The decoder scales by 1/2, 1/4 or 1/8 while decoding, keeping this size or more.
-            wanted = (math.ceil(width * smallest / longest), math.ceil(height * smallest / longest))
+            wanted = (math.ceil(width * draft_to / longest), math.ceil(height * draft_to / longest))
             image.draft("L", wanted)
     try:
         image.seek(0)
