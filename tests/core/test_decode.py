@@ -109,6 +109,41 @@ def test_big_image_polygon_scales_back(ean13: Image.Image) -> None:
     assert 1500 <= y0 and y1 <= 1500 + big.height
 
 
+@pytest.mark.parametrize("progressive", [False, True], ids=["baseline", "progressive"])
+@pytest.mark.parametrize(
+    ("factor", "read_by"),
+    [(3, "zbar:draft"), (2, "zbar:downscaled"), (1, "zbar:full")],
+    ids=["draft", "work-size", "full"],
+)
+def test_big_jpeg_read_from_small_draft_else_larger(
+    ean13: Image.Image, factor: int, read_by: str, progressive: bool
+) -> None:
+    # 12 MP-like: the 1/4 draft (from a progressive file's first scans) first, then work_size,
+    # then full resolution, each only if the one before read nothing.
+    canvas = Image.new("L", (4000, 3000), 255)
+    code = ean13.resize((ean13.width * factor, ean13.height * factor), Image.Resampling.NEAREST)
+    canvas.paste(code, (2000, 1500))
+    data = imaging.to_bytes(canvas, "JPEG", quality=90, progressive=progressive)
+    assert (decode_module._first_scans(data) is not None) == progressive
+    result = decode_image(data)
+    assert texts(result) == ["05901234123457"]
+    assert result.passes[0] == "zbar:draft"
+    assert read_by in result.passes
+    assert {"zbar:draft": "zbar:downscaled", "zbar:downscaled": "zbar:full"}.get(read_by) not in (
+        result.passes
+    )
+    x0, y0, x1, y1 = bbox(result.symbols[0].polygon)
+    assert 2000 <= x0 and x1 <= 2000 + code.width
+    assert 1500 <= y0 and y1 <= 1500 + code.height
+
+
+def test_truncated_progressive_jpeg_is_image_error() -> None:
+    whole = imaging.to_bytes(Image.new("L", (4000, 3000), 200), "JPEG", progressive=True)
+    assert decode_module._first_scans(whole) is not None
+    with pytest.raises(ImageError, match="(?i)truncated|corrupt"):
+        decode_image(whole[:-100])
+
+
 def test_exif_orientation_polygon_is_in_oriented_coordinates(ean13: Image.Image) -> None:
     upright = Image.new("L", (1000, 700), 255)
     upright.paste(ean13, (40, 40))  # top-left corner when displayed
