@@ -148,12 +148,6 @@ _zbar_symbol_get_modifiers = zbar_function(
 # AIM symbology identifiers for GS1 data read by zbar (zxing-cpp reports its own).
 _ZBAR_GS1_AIM = {"CODE-128": "]C1", "QR": "]Q3", "DATABAR": "]e0", "DATABAR-EXPANDED": "]e0"}
 _Y800 = 0x30303859  # zbar's fourcc for 8-bit greyscale, as pyzbar sets it
-# A big JPEG is first decoded at the smallest scale whose longest side is at least this
-# fraction of work_size, and used as is: a 12 MP photo at 1/4 (1008 px) rather than at 1/2
-# (2016 px, then resized to 1600), which saves the resize and makes the first passes ~2x
-# cheaper. (Progressive JPEGs gain little in the decoder itself: their entropy decoding, most
-# of the time, does not depend on the scale.)
-_JPEG_DRAFT_MIN = 0.6
 _RETAIL = frozenset({"EAN-13", "EAN-8", "UPC-A", "UPC-E"})
 # Italian pharmacode (Code 32) is Code 39 carrying 6 base-32 characters.
 _CODE32_ALPHABET = "0123456789BCDFGHJKLMNPQRSTUVWXYZ"
@@ -176,51 +170,40 @@ def decode_image(data: bytes, limits: DecodeLimits = DecodeLimits()) -> DecodeRe
     image = _open(data, limits)
     fmt = image.format or "?"
     stored_size = image.size  # before any JPEG draft reduction and before EXIF orientation
-    # A big JPEG is first decoded small (see _JPEG_DRAFT_MIN), at work_size only if need be;
-    # a progressive one from its first scans alone (see _first_scans).
-    draft_to = round(limits.work_size * _JPEG_DRAFT_MIN)
+    # A big progressive JPEG is decoded from its first scans alone (see _first_scans).
     preview = None
-    if fmt in {"JPEG", "MPO"} and max(stored_size) > draft_to:
+    if fmt in {"JPEG", "MPO"} and max(stored_size) > limits.work_size:
         preview = _first_scans(data)
     try:
-        source = image if preview is None else _open(preview, limits)
-        gray, orientation = _load_gray(source, fmt, draft_to)
+        gray, orientation = _load_gray(
+            image if preview is None else _open(preview, limits), fmt, limits
+        )
     except ImageError:
         if preview is None:
             raise
-        gray, orientation = _load_gray(image, fmt, draft_to)  # let the whole file decide
+        gray, orientation = _load_gray(image, fmt, limits)  # let the whole file decide
     # The decoded colour image can be 4 bytes a pixel; only the grey copy is needed from here.
     del image
+    # A JPEG decoded at reduced size, or from its first scans only.
+    full_res_available = preview is not None or gray.size != stored_size
     transpose = _TRANSPOSE.get(orientation)
     swapped = orientation in (5, 6, 7, 8)
     width, height = (stored_size[1], stored_size[0]) if swapped else stored_size
+    # Orient after shrinking: turning the small image costs less than turning the big one.
+    small, _ = _downscale(gray, limits.work_size)
+    work = small.transpose(transpose) if transpose is not None else small
+    scale = work.width / width
     pipeline = _Pipeline(width, height)
 
     def to_original(factor: float) -> _Mapper:
         return lambda x, y: (round(x * factor), round(y * factor))
 
-    def working(gray: Image.Image) -> tuple[Image.Image, float, _Mapper]:
-        # Orient after shrinking: turning the small image costs less than turning the big one.
-        small, _ = _downscale(gray, limits.work_size)
-        work = small.transpose(transpose) if transpose is not None else small
-        scale = work.width / width
-        return work, scale, to_original(1 / scale)
-
-    work, scale, work_map = working(gray)
-    if max(work.size) < min(limits.work_size, max(width, height)):
-        # Pass 0: the small JPEG draft, zbar on every line (as cheap as every third line at
-        # work_size, and every third line of it missed small Code 39s in phone photos). If that
-        # finds nothing, decode again at work_size, for codes too fine for the draft, and go on.
-        pipeline.zbar("zbar:draft", work, work_map)
-        if not pipeline.found:
-            gray = _load_gray(_open(data, limits), fmt, limits.work_size)[0]
-            work, scale, work_map = working(gray)
+    work_map = to_original(1 / scale)
 
     # Pass 1: zbar on the working image finds most codes, fast. When that image was shrunk from
     # a big photo, zbar scans every third line (a third of the time; codes span many lines),
     # then every line only if that found nothing.
-    if not pipeline.found:
-        pipeline.zbar("zbar:downscaled", work, work_map, density=3 if scale < 1 else 1)
+    pipeline.zbar("zbar:downscaled", work, work_map, density=3 if scale < 1 else 1)
     if not pipeline.found and scale < 1:
         pipeline.zbar("zbar:downscaled-dense", work, work_map)
     if pipeline.found:
@@ -260,7 +243,7 @@ def decode_image(data: bytes, limits: DecodeLimits = DecodeLimits()) -> DecodeRe
 
     # Pass 5: full resolution, for small codes in big photos.
     if scale < 1:
-        full = gray if gray.size == stored_size else _load_gray(_open(data, limits), fmt, None)[0]
+        full = _load_gray(_open(data, limits), fmt, None)[0] if full_res_available else gray
         full = full.transpose(transpose) if transpose is not None else full
         identity = to_original(1.0)
         pipeline.zbar("zbar:full", full, identity)
@@ -410,9 +393,10 @@ def _first_scans(data: bytes) -> bytes | None:
     Progressive JPEGs send the high bits of the coefficients first and refine them in later
     scans (successive approximation), which hold ~3/4 of the bytes of a phone photo and most of
     the decoding time, whatever the draft scale. Without them the picture is as if saved at a
-    lower quality, which is plenty at 1/4 scale, and decodes ~3x faster (85 -> 30 ms at 12 MP).
-    The result is itself a valid JPEG; anything unexpected returns None (decode the file).
-    Baseline JPEGs (most cameras) are untouched: they decode 3-4x faster than progressive ones.
+    lower quality, plenty once shrunk to work_size, and a 12 MP photo decodes at 1/2 scale in
+    ~40 ms instead of ~100. The result is itself a valid JPEG; anything unexpected returns None
+    (decode the whole file). The full-resolution pass always decodes the whole file. Baseline
+    JPEGs (most cameras) have no such scans, and decode 3-4x faster than progressive ones.
     """
     if not data.startswith(b"\xff\xd8"):
         return None
@@ -445,17 +429,22 @@ def _first_scans(data: bytes) -> bytes | None:
     return None
 
 
-def _load_gray(image: Image.Image, fmt: str, draft_to: int | None) -> tuple[Image.Image, int]:
-    """Decode the first frame as grey; a JPEG longer than draft_to at reduced size (None: full).
+def _load_gray(
+    image: Image.Image, fmt: str, limits: DecodeLimits | None
+) -> tuple[Image.Image, int]:
+    """Decode the first frame as grey, big JPEGs at reduced size (no limits: full size).
 
     Returns the stored (not yet oriented) image and its EXIF orientation (1 = upright).
     """
-    if draft_to is not None and fmt in {"JPEG", "MPO"}:
+    if limits is not None and fmt in {"JPEG", "MPO"}:
         width, height = image.size
         longest = max(width, height)
-        if longest > draft_to:
+        if longest > limits.work_size:
             # The decoder scales by 1/2, 1/4 or 1/8 while decoding, keeping this size or more.
-            wanted = (math.ceil(width * draft_to / longest), math.ceil(height * draft_to / longest))
+            wanted = (
+                math.ceil(width * limits.work_size / longest),
+                math.ceil(height * limits.work_size / longest),
+            )
             image.draft("L", wanted)
     try:
         image.seek(0)
