@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Callable
 from ctypes import c_void_p, cast
 from dataclasses import dataclass
@@ -16,10 +17,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from pyzbar import pyzbar
 from pyzbar.wrapper import (
     POINTER,
-    ZBarConfig,
     c_uint,
     zbar_function,
-    zbar_image_scanner_set_config,
     zbar_image_set_data,
     zbar_image_set_format,
     zbar_image_set_size,
@@ -169,10 +168,22 @@ def decode_image(data: bytes, limits: DecodeLimits = DecodeLimits()) -> DecodeRe
     image = _open(data, limits)
     fmt = image.format or "?"
     stored_size = image.size  # before any JPEG draft reduction and before EXIF orientation
-    gray, orientation = _load_gray(image, fmt, limits)
+    # A big progressive JPEG is decoded from its first scans alone (see _first_scans).
+    preview = None
+    if fmt in {"JPEG", "MPO"} and max(stored_size) > limits.work_size:
+        preview = _first_scans(data)
+    try:
+        gray, orientation = _load_gray(
+            image if preview is None else _open(preview, limits), fmt, limits
+        )
+    except ImageError:
+        if preview is None:
+            raise
+        gray, orientation = _load_gray(image, fmt, limits)  # let the whole file decide
     # The decoded colour image can be 4 bytes a pixel; only the grey copy is needed from here.
     del image
-    full_res_available = gray.size != stored_size  # a JPEG decoded at reduced size
+    # A JPEG decoded at reduced size, or from its first scans only.
+    full_res_available = preview is not None or gray.size != stored_size
     transpose = _TRANSPOSE.get(orientation)
     swapped = orientation in (5, 6, 7, 8)
     width, height = (stored_size[1], stored_size[0]) if swapped else stored_size
@@ -187,12 +198,10 @@ def decode_image(data: bytes, limits: DecodeLimits = DecodeLimits()) -> DecodeRe
 
     work_map = to_original(1 / scale)
 
-    # Pass 1: zbar on the working image finds most codes, fast. When that image was shrunk from
-    # a big photo, zbar scans every third line (a third of the time; codes span many lines),
-    # then every line only if that found nothing.
-    pipeline.zbar("zbar:downscaled", work, work_map, density=3 if scale < 1 else 1)
-    if not pipeline.found and scale < 1:
-        pipeline.zbar("zbar:downscaled-dense", work, work_map)
+    # Pass 1: zbar on the working image finds most codes, fast. It scans every line: every third
+    # line (a third of the time) missed the small Code 39 beside an ITF in some 12 MP photos,
+    # found the ITF and stopped there, and every second line missed another.
+    pipeline.zbar("zbar:downscaled", work, work_map)
     if pipeline.found:
         # zbar cannot see Data Matrix at all, so a photo where it read a barcode may still hold
         # a GS1 DataMatrix beside it: one zxing pass restricted to the 2D codes zbar misses.
@@ -255,9 +264,9 @@ class _Pipeline:
     def has(self, symbology: str) -> bool:
         return any(s.symbology == symbology for s in self.symbols.values())
 
-    def zbar(self, name: str, image: Image.Image, mapper: _Mapper, density: int = 1) -> None:
+    def zbar(self, name: str, image: Image.Image, mapper: _Mapper) -> None:
         self.passes.append(name)
-        for found, gs1 in _zbar_decode(image, density):
+        for found, gs1 in _zbar_decode(image):
             symbology = _ZBAR_NAMES.get(found.type, found.type.replace("_", "-"))
             raw = found.data.decode("utf-8", errors="replace")
             if symbology == "EAN-13" and raw.startswith("0"):
@@ -317,17 +326,14 @@ class _Pipeline:
         )
 
 
-def _zbar_decode(image: Image.Image, density: int) -> list[tuple[pyzbar.Decoded, bool]]:
-    """pyzbar.decode plus what pyzbar does not expose: scan density and the GS1 flag.
+def _zbar_decode(image: Image.Image) -> list[tuple[pyzbar.Decoded, bool]]:
+    """pyzbar.decode plus what pyzbar does not expose: the GS1 flag.
 
     Returns (decoded, is_gs1) pairs.
     """
     pixels, width, height = image.tobytes(), image.width, image.height
     found = []
     with pyzbar._image_scanner() as scanner:
-        if density != 1:
-            zbar_image_scanner_set_config(scanner, 0, ZBarConfig.CFG_X_DENSITY, density)
-            zbar_image_scanner_set_config(scanner, 0, ZBarConfig.CFG_Y_DENSITY, density)
         with pyzbar._image() as zimage:
             zbar_image_set_format(zimage, _Y800)
             zbar_image_set_size(zimage, width, height)
@@ -368,6 +374,52 @@ def _open(data: bytes, limits: DecodeLimits) -> Image.Image:
     if frames > limits.max_frames:
         raise PayloadTooLarge(f"The image has {frames} frames; the limit is {limits.max_frames}.")
     return image
+
+
+# The next marker after a scan's entropy-coded data (0xFF00 is a stuffed byte, FFD0-FFD7 restarts).
+_SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7]")
+
+
+def _first_scans(data: bytes) -> bytes | None:
+    """A progressive JPEG without its refinement scans, or None if it has none to drop.
+
+    Progressive JPEGs send the high bits of the coefficients first and refine them in later
+    scans (successive approximation), which hold ~3/4 of the bytes of a phone photo and most of
+    the decoding time, whatever the draft scale. Without them the picture is as if saved at a
+    lower quality, plenty once shrunk to work_size, and a 12 MP photo decodes at 1/2 scale in
+    ~40 ms instead of ~100. The result is itself a valid JPEG; anything unexpected returns None
+    (decode the whole file). The full-resolution pass always decodes the whole file. Baseline
+    JPEGs (most cameras) have no such scans, and decode 3-4x faster than progressive ones.
+    """
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    kept, pos, progressive, dropped = [data[:2]], 2, False, False
+    while pos + 2 <= len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker == 0xD9:  # end of image; a truncated file is left to the decoder to report
+            return b"".join(kept) + data[pos : pos + 2] if dropped else None
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+        end = pos + 2 + length
+        if length < 2 or end > len(data):
+            return None
+        progressive |= marker == 0xC2
+        if marker != 0xDA:  # tables, frame header, EXIF...: all kept
+            kept.append(data[pos:end])
+            pos = end
+            continue
+        header = data[pos + 4 : end]  # Ns, Ns x (id, tables), Ss, Se, Ah|Al
+        scan_end = _SCAN_END.search(data, end)
+        if not progressive or not header or len(header) != 4 + 2 * header[0] or not scan_end:
+            return None
+        if header[-1] >> 4:  # Ah != 0: a refinement of bits already sent
+            dropped = True
+        else:
+            kept.append(data[pos : scan_end.start()])
+        pos = scan_end.start()
+    return None
 
 
 def _load_gray(

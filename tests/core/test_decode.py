@@ -109,6 +109,32 @@ def test_big_image_polygon_scales_back(ean13: Image.Image) -> None:
     assert 1500 <= y0 and y1 <= 1500 + big.height
 
 
+@pytest.mark.parametrize("progressive", [False, True], ids=["baseline", "progressive"])
+@pytest.mark.parametrize(("factor", "full"), [(2, False), (1, True)], ids=["work-size", "full"])
+def test_big_jpeg_read_at_work_size_else_full(
+    ean13: Image.Image, factor: int, full: bool, progressive: bool
+) -> None:
+    # 12 MP-like; a progressive file is first decoded from its first scans, then whole if need be.
+    canvas = Image.new("L", (4000, 3000), 255)
+    code = ean13.resize((ean13.width * factor, ean13.height * factor), Image.Resampling.NEAREST)
+    canvas.paste(code, (2000, 1500))
+    data = imaging.to_bytes(canvas, "JPEG", quality=90, progressive=progressive)
+    assert (decode_module._first_scans(data) is not None) == progressive
+    result = decode_image(data)
+    assert texts(result) == ["05901234123457"]
+    assert ("zbar:full" in result.passes) == full
+    x0, y0, x1, y1 = bbox(result.symbols[0].polygon)
+    assert 2000 <= x0 and x1 <= 2000 + code.width
+    assert 1500 <= y0 and y1 <= 1500 + code.height
+
+
+def test_truncated_progressive_jpeg_is_image_error() -> None:
+    whole = imaging.to_bytes(Image.new("L", (4000, 3000), 200), "JPEG", progressive=True)
+    assert decode_module._first_scans(whole) is not None
+    with pytest.raises(ImageError, match="(?i)truncated|corrupt"):
+        decode_image(whole[:-100])
+
+
 def test_exif_orientation_polygon_is_in_oriented_coordinates(ean13: Image.Image) -> None:
     upright = Image.new("L", (1000, 700), 255)
     upright.paste(ean13, (40, 40))  # top-left corner when displayed
