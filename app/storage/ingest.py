@@ -682,12 +682,16 @@ def import_file(
     release number (None when nothing was written: dry run, rejected rows, or no change).
 
     ``worker``: parse and validate in a worker process, one chunk ahead of the writes (None:
-    for regular files of WORKER_MIN_BYTES or more). Either way rows are checked by the same
+    for regular files of WORKER_MIN_BYTES or more, given two cores). Either way rows are checked by the same
     validate_row, reported in file order, and written in this process's one transaction.
     """
     fmt = detect_format(path)
-    if worker is None:
-        worker = path.is_file() and path.stat().st_size >= WORKER_MIN_BYTES
+    if worker is None:  # with one core the worker would only add pickling
+        worker = (
+            (os.cpu_count() or 1) >= 2
+            and path.is_file()
+            and path.stat().st_size >= WORKER_MIN_BYTES
+        )
     # A bigger page cache for this connection keeps the index pages of a large import in
     # memory (about 20% faster at 200k rows); it is at most IMPORT_CACHE_KIB of RSS.
     db.conn.execute(f"pragma cache_size = -{int(cache_kib)}")
