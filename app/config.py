@@ -36,6 +36,8 @@ class Config:
     HOUSEHOLD_ENTRY_LIMIT = 5000
     # SQLite page cache of an import, in MiB: keeps a large import's index pages in memory.
     IMPORT_CACHE_MB = 64
+    # Memory map (MiB) through which lookups read the database; 0 turns it off.
+    READ_MMAP_MB = 1024
     # How long an ingest API write waits for another write (e.g. an import) before a 503, in ms.
     ADMIN_WRITE_TIMEOUT_MS = 10000
 

@@ -322,3 +322,45 @@ def test_import_memory_does_not_grow_with_the_file(app, tmp_path):
 
     small, large = peak(1_000), peak(5_000)
     assert large < small * 1.3, (small, large)
+
+
+def test_worker_process_import_reports_and_writes_as_in_process(app, tmp_path):
+    """The validation worker (used for large files) gives the same rejections, counts, release
+    and content hash as validating in-process; a bad header still raises ValueError."""
+    import datetime as dt
+
+    import pytest
+
+    from app.db import connect, ensure_database
+    from app.storage.ingest import import_file
+
+    items = list(rows(1_200, start=500_000))
+    items[7]["pcf"] = "-1"
+    items[7]["issued_on"] = "2025-02-30"
+    items[900]["number"] = items[3]["number"]  # duplicate within the file
+    bad = write_rows(tmp_path / "bad.csv", items)
+    good = write_csv(tmp_path / "good.csv", 1_200, start=600_000)
+
+    def run(path: Path, worker: bool, name: str):
+        database = str(tmp_path / f"{name}.db")
+        ensure_database(database, seed_if_empty=True, today=TODAY)
+        db = connect(database)
+        rejected: list = []
+        try:
+            counts, rel = import_file(
+                db, path, as_of=dt.date(2026, 6, 15), actor="test", chunk=250, worker=worker,
+                on_reject=lambda i, errors: rejected.append((i, errors)),
+            )  # fmt: skip
+            digest = db.execute("select content_hash from releases order by id desc").fetchone()
+            return counts, rel, rejected, digest, release(db)
+        finally:
+            db.conn.close()
+
+    assert run(bad, True, "bad-w") == run(bad, False, "bad-l")
+    assert run(bad, True, "bad-w2")[2][0][0] == 8  # row 8: both bad fields, in file order
+    in_worker, in_process = run(good, True, "good-w"), run(good, False, "good-l")
+    assert in_worker == in_process and in_worker[1] == 2 and in_worker[4] == (2, 1_288)
+
+    (tmp_path / "x.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="lacks gtin, number"):
+        run(tmp_path / "x.csv", True, "header")

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from app.core.codes import normalize_gtin
 from app.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from app.core.ingest import (
+    CERTIFICATE_FIELDS,
+    PRODUCT_FIELDS,
     Existing,
     RowInvalid,
     check_transition,
@@ -183,3 +185,24 @@ def test_status_change_needs_reason_and_allowed_transition():
         existing(), "revoke", reason="fraud", effective_on=DAY, actor_body="TJSCC"
     )
     assert change.record.certificate["status"] == "revoked" and change.event.reason == "fraud"
+
+
+def test_records_keep_the_documented_field_order():
+    # Imports send records between processes as tuples in this order (storage/ingest._pack).
+    record = validate(good())
+    assert tuple(record.product) == PRODUCT_FIELDS
+    assert tuple(record.certificate) == CERTIFICATE_FIELDS
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [(" 1.50 ", None), ("0", "out_of_range"), ("0.00", "out_of_range"), ("1e3", "invalid_decimal"),
+     ("+2", None), ("٣", None), ("-0.5", "out_of_range"), ("1.", None)],
+)  # fmt: skip
+def test_decimal_fast_path_agrees_with_decimal(value, reason):
+    try:
+        record = validate(good(declared_unit_amount=value))
+    except RowInvalid as error:
+        assert [(e.field, e.reason) for e in error.errors] == [("declared_unit_amount", reason)]
+    else:
+        assert reason is None and record.certificate["declared_unit_amount"] == value.strip()
