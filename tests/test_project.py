@@ -79,3 +79,28 @@ def test_only_the_decoder_imports_imaging_libraries():
             continue
         imported = _imports(path)
         assert not {n for n in imported if n.split(".")[0] in ("PIL", "pyzbar", "zxingcpp")}, path
+
+
+def test_every_reference_in_the_spec_resolves():
+    """A $ref to a missing component breaks clients and spec tools (e.g. schemathesis)."""
+    spec = yaml.safe_load((ROOT / "openapi.yaml").read_text())
+
+    def refs(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "$ref":
+                    yield value
+                else:
+                    yield from refs(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from refs(item)
+
+    missing = []
+    for ref in set(refs(spec)):
+        target = spec
+        for part in ref.removeprefix("#/").split("/"):
+            target = target.get(part) if isinstance(target, dict) else None
+        if target is None:
+            missing.append(ref)
+    assert missing == []

@@ -11,6 +11,10 @@ from flask import current_app, request
 from app import clock, i18n
 from schemas.common import ErrorSchema
 
+#: flask-smorest names its response components after http.HTTPStatus members, and 422's name
+#: differs between Python versions (UNPROCESSABLE_ENTITY, UNPROCESSABLE_CONTENT from 3.13).
+UNPROCESSABLE = HTTPStatus(422).name
+
 
 def today() -> dt.date:
     return clock.today(current_app.config["TODAY"])

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from app.core.footprints import lookup_certificate
 from app.db import get_catalogue, get_db
-from app.routes import lang, today
+from app.routes import UNPROCESSABLE, lang, today
 from app.storage.ingest import change_status, publish
 from app.storage.keys import ApiKeys
 from schemas.admin import CertificateBatchRequest, StatusChangeRequest, WriteResultSchema
@@ -60,7 +60,7 @@ class AdminCertificates(MethodView):
         409, response="DEFAULT_ERROR", description="Status change not allowed (revoked is final)"
     )
     @blp.alt_response(
-        422, response="UNPROCESSABLE_CONTENT", description="Invalid certificates, each field listed"
+        422, response=UNPROCESSABLE, description="Invalid certificates, each field listed"
     )
     @blp.alt_response(
         503, response="DEFAULT_ERROR", description="Another write holds the catalogue"
@@ -101,7 +101,7 @@ class AdminCertificateStatus(MethodView):
     @blp.alt_response(
         409, response="DEFAULT_ERROR", description="Transition not allowed (revoked is final)"
     )
-    @blp.alt_response(422, response="UNPROCESSABLE_CONTENT")
+    @blp.alt_response(422, response=UNPROCESSABLE)
     @blp.alt_response(
         503, response="DEFAULT_ERROR", description="Another write holds the catalogue"
     )

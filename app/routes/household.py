@@ -18,7 +18,7 @@ from app.core import households
 from app.core.errors import InvalidInput
 from app.core.households import Entry, Household
 from app.db import connect, get_catalogue, get_db
-from app.routes import lang, today
+from app.routes import UNPROCESSABLE, lang, today
 from app.storage.households import SqliteHouseholds
 from schemas.common import dump
 from schemas.household import (
@@ -92,7 +92,7 @@ class HouseholdEstimate(MethodView):
     @blp.response(200, EstimateSchema)
     @blp.alt_response(
         422,
-        response="UNPROCESSABLE_CONTENT",
+        response=UNPROCESSABLE,
         description="An impossible input; `errors` names the field",
     )
     def post(self, body: dict):
@@ -169,7 +169,7 @@ class Households(MethodView):
     @blp.response(201, CreatedSchema)
     @blp.alt_response(
         422,
-        response="UNPROCESSABLE_CONTENT",
+        response=UNPROCESSABLE,
         description="No consent, an old consent version, or an unknown field",
     )
     def post(self, body: dict):
@@ -235,7 +235,7 @@ class Entries(MethodView):
     @blp.arguments(EntryIn)
     @blp.response(201, EntrySchema)
     @blp.alt_response(401, response="UNAUTHORIZED")
-    @blp.alt_response(422, response="UNPROCESSABLE_CONTENT")
+    @blp.alt_response(422, response=UNPROCESSABLE)
     def post(self, body: dict, household_id: str):
         """Add a purchase (code, quantity, date) or a bill (amount, unit, start/end or month)"""
         household = _authenticated(household_id)
@@ -277,7 +277,7 @@ class SavedEstimate(MethodView):
     @blp.arguments(EstimateQuery, location="query")
     @blp.response(200, EstimateSchema)
     @blp.alt_response(401, response="UNAUTHORIZED")
-    @blp.alt_response(422, response="UNPROCESSABLE_CONTENT")
+    @blp.alt_response(422, response=UNPROCESSABLE)
     def get(self, args: dict, household_id: str):
         """The estimate for any period (?month=YYYY-MM or ?start=&end=), from the saved entries
 
