@@ -835,6 +835,23 @@ def _unpack(item: tuple) -> Validated:
 
 
 # -- the ingest API ------------------------------------------------------------------------
+
+
+def _api_writer(
+    db: Database, *, body_id: str, key_id: str, as_of: dt.date, wait_ms: int | None
+) -> CatalogueWriter:
+    """A writer for one ingest-API call: audited per change, attributed to the key's body."""
+    return CatalogueWriter(
+        db,
+        source=f"api:{body_id}",
+        actor=f"key:{key_id}@{body_id}",
+        as_of=as_of,
+        actor_body=body_id,
+        audit_each=True,
+        wait_ms=wait_ms,
+    )
+
+
 def publish(
     db: Database,
     objects: list[dict[str, Any]],
@@ -866,16 +883,7 @@ def publish(
             for e in field_errors
         )
 
-    actor = f"key:{key_id}@{body_id}"
-    with CatalogueWriter(
-        db,
-        source=f"api:{body_id}",
-        actor=actor,
-        as_of=as_of,
-        actor_body=body_id,
-        audit_each=True,
-        wait_ms=wait_ms,
-    ) as writer:
+    with _api_writer(db, body_id=body_id, key_id=key_id, as_of=as_of, wait_ms=wait_ms) as writer:
         changes = writer.add_rows(rows, on_reject, strict=True)
         if errors:
             raise RowsInvalid(errors)
@@ -900,16 +908,7 @@ def change_status(
     """Suspend, revoke or reinstate a certificate as one release; returns its number.
 
     Raises NotFound, InvalidInput, Forbidden or Conflict (revoked is final)."""
-    actor = f"key:{key_id}@{body_id}"
-    with CatalogueWriter(
-        db,
-        source=f"api:{body_id}",
-        actor=actor,
-        as_of=as_of,
-        actor_body=body_id,
-        audit_each=True,
-        wait_ms=wait_ms,
-    ) as writer:
+    with _api_writer(db, body_id=body_id, key_id=key_id, as_of=as_of, wait_ms=wait_ms) as writer:
         existing = writer.existing([number]).get(number)
         if existing is None:
             raise NotFound(
