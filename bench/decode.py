@@ -18,17 +18,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from biip import ParseError  # noqa: E402
-from biip.gtin import Gtin  # noqa: E402
-from biip.upc import Upc  # noqa: E402
 from PIL import Image  # noqa: E402
 from pyzbar import pyzbar  # noqa: E402
 
+from app.core.codes import normalize_gtin  # noqa: E402
 from app.core.decode import decode_image, engines  # noqa: E402
+from app.core.errors import DomainError  # noqa: E402
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".heic"}
 BLURRY = "zxing-ean13-5"  # nothing should be read here: any read counts as wrong
-RETAIL = {"EAN-13", "EAN-8", "UPC-A", "UPC-E", "EAN13", "EAN8", "UPCA", "UPCE", "ISBN10", "ISBN13"}
+# pyzbar's names for the symbologies that carry a GTIN, as app.core.codes names them.
+PYZBAR_GTIN = {"EAN13": "EAN-13", "EAN8": "EAN-8", "UPCA": "UPC-A", "UPCE": "UPC-E"}
+PYZBAR_GTIN |= {"ISBN10": "EAN-13", "ISBN13": "EAN-13"}
+# What the folder name says every expected text is (others: the digits alone decide).
+FOLDER_SYMBOLOGY = {"ean8": "EAN-8", "upce": "UPC-E"}
 
 
 @dataclass
@@ -59,34 +62,30 @@ class Tally:
         return statistics.median(self.ms) if self.ms else 0.0
 
 
-def gtin14(text: str) -> str | None:
-    """Digits of an EAN/UPC (UPC-E compressed or not) as GTIN-14; None if not one."""
-    if not text.isdigit():
-        return None
+def gtin14(text: str, symbology: str | None = None) -> str | None:
+    """GTIN-14 of EAN/UPC digits by app.core.codes' one rule; None if they are not one."""
     try:
-        if len(text) == 8 and text[0] in "01":
-            try:
-                return Upc.parse(text).as_gtin_14()
-            except ParseError:
-                pass
-        if len(text) in (8, 12, 13, 14):
-            return Gtin.parse(text).as_gtin_14()
-    except ParseError:
+        return normalize_gtin(text, symbology)
+    except DomainError:
         return None
-    return None
 
 
-def candidates(expected: str) -> set[str]:
+def folder_symbology(folder: Path) -> str | None:
+    return next((s for key, s in FOLDER_SYMBOLOGY.items() if f"-{key}-" in folder.name), None)
+
+
+def candidates(expected: str, symbology: str | None) -> set[str]:
     """The forms of the expected text that count as a correct read."""
     forms = {expected, expected.rstrip("\r\n")}
-    if (g := gtin14(expected.strip())) is not None:
+    if (g := gtin14(expected.strip(), symbology)) is not None:
         forms.add(g)
     return forms
 
 
 def normalise(symbology: str, text: str) -> set[str]:
+    """The forms of a read to compare: the pipeline's reads carry GTIN-14s already."""
     forms = {text, text.rstrip("\r\n")}
-    if symbology in RETAIL and (g := gtin14(text)) is not None:
+    if symbology in PYZBAR_GTIN and (g := gtin14(text, PYZBAR_GTIN[symbology])) is not None:
         forms.add(g)
     if text.startswith("]"):  # GS1 AIM prefix ("]C1", "]d2"): also compare the bare data
         bare = text[3:]
@@ -94,13 +93,15 @@ def normalise(symbology: str, text: str) -> set[str]:
     return forms
 
 
-def verdict(expected: str, reads: list[tuple[str, str]], blurry: bool) -> tuple[str, int | None]:
+def verdict(
+    expected: str, reads: list[tuple[str, str]], blurry: bool, symbology: str | None = None
+) -> tuple[str, int | None]:
     """("correct" | "wrong" | "missed", index of the matching read)."""
     if blurry:
         return ("wrong", None) if reads else ("missed", None)
-    wanted = candidates(expected)
-    for i, (symbology, text) in enumerate(reads):
-        if normalise(symbology, text) & wanted:
+    wanted = candidates(expected, symbology)
+    for i, (read_symbology, text) in enumerate(reads):
+        if normalise(read_symbology, text) & wanted:
             return "correct", i
     return ("wrong", None) if reads else ("missed", None)
 
@@ -157,12 +158,13 @@ def main() -> int:
         blurry = folder.name == BLURRY
         group = "blurry" if blurry else "datamatrix" if "datamatrix" in folder.name else "main"
         pipe, base_tally = Tally(), Tally()
+        symbology = folder_symbology(folder)
         for path, expected in images_in(folder):
             start = time.perf_counter()
             result = decode_image(path.read_bytes())
             pipe_ms = (time.perf_counter() - start) * 1000
             reads = [(s.symbology, s.text) for s in result.symbols]
-            got, index = verdict(expected, reads, blurry)
+            got, index = verdict(expected, reads, blurry, symbology)
             pipe.add(got, pipe_ms)
             if got == "correct" and index is not None:
                 by_engine[f"{group}:{result.symbols[index].engine}"] += 1
@@ -170,7 +172,7 @@ def main() -> int:
             start = time.perf_counter()
             naive_reads = naive(path)
             naive_ms = (time.perf_counter() - start) * 1000
-            naive_got, _ = verdict(expected, naive_reads, blurry)
+            naive_got, _ = verdict(expected, naive_reads, blurry, symbology)
             base_tally.add(naive_got, naive_ms)
             if args.show_wrong and got != "correct" and not (blurry and got == "missed"):
                 print(

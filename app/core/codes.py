@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 import biip
 from biip.gs1_messages import GS1Message
 from biip.gtin import Gtin
+from biip.upc import Upc
 
 from app.core.errors import InvalidCode, NotACode
 
@@ -41,20 +42,61 @@ class ScannedCode:
     symbology: str | None = None  # AIM symbology identifier when the text carried one, e.g. "]C1"
 
 
-@lru_cache(maxsize=65536)
-def normalize_gtin(text: str) -> str:
-    """Return the GTIN-14 for 8, 12, 13 or 14 digits (or 6-8 digit UPC-E).
+#: Symbologies whose text is a GTIN, by the names app.core.decode reports, with the digit
+#: counts each may carry (decoders expand UPC-E to 12 or 13 digits; zbar writes UPC-A as 13).
+GTIN_SYMBOLOGIES: dict[str, tuple[int, ...]] = {
+    "EAN-13": (13,),
+    "EAN-8": (8,),
+    "UPC-A": (12, 13),
+    "UPC-E": (6, 7, 8, 12, 13),
+}
+_ANY_GTIN_LENGTH = (6, 7, 8, 12, 13, 14)
+# AIM symbology identifiers that name one symbology (]E0 covers EAN-13, UPC-A and UPC-E).
+_AIM_SYMBOLOGY = {"]E4": "EAN-8"}
 
-    Raises NotACode if the text is not digits of a GTIN length, InvalidCode on a bad check digit.
-    Cached: it sits on the lookup hot path and biip's parse costs more than the whole lookup.
+
+@lru_cache(maxsize=65536)
+def normalize_gtin(text: str, symbology: str | None = None) -> str:
+    """Return the GTIN-14 of EAN/UPC digits: the one GTIN normaliser (resolve, decode, ingest).
+
+    ``symbology`` is the symbol that carried the digits when a decoder says so ("EAN-8",
+    "EAN-13", "UPC-A", "UPC-E", as in GTIN_SYMBOLOGIES): an EAN-8 is then never read as a
+    UPC-E, nor the reverse. Without it (typed or scanned text) 6-7 digits are a UPC-E and 8
+    digits an EAN-8, unless only their UPC-E check digit holds.
+
+    Raises NotACode if the text is not digits of a length the symbology carries, InvalidCode
+    on a bad check digit. Cached: it sits on the lookup hot path and biip's parse costs more
+    than the whole lookup.
     """
-    digits = text.strip()
-    if not digits.isdigit() or len(digits) not in (6, 7, 8, 12, 13, 14):
+    return _gtin_of_digits(text.strip(), symbology)[0]
+
+
+def _gtin_of_digits(digits: str, symbology: str | None) -> tuple[str, str]:
+    """(GTIN-14, format) for the normalize_gtin rule; the format names what the digits were."""
+    if symbology is not None and symbology not in GTIN_SYMBOLOGIES:
+        raise NotACode(f"{symbology} symbols do not carry a GTIN.", input=_short(digits))
+    lengths = GTIN_SYMBOLOGIES[symbology] if symbology else _ANY_GTIN_LENGTH
+    if not digits.isdigit() or len(digits) not in lengths:
+        expected = f"{symbology} digits" if symbology else "8, 12, 13 or 14 digits"
         raise NotACode(
-            f"'{_short(text)}' is not a GTIN: expected 8, 12, 13 or 14 digits.",
-            input=_short(text),
+            f"'{_short(digits)}' is not a GTIN: expected {expected}.", input=_short(digits)
         )
-    return _parse_gtin_digits(digits, symbology=None).gtin  # type: ignore[return-value]
+    try:
+        if symbology == "UPC-E" and len(digits) <= 8:
+            return Upc.parse(digits).as_gtin_14(), "upc-e"
+        if symbology is not None:
+            fmt = "upc-e" if symbology == "UPC-E" else f"gtin-{len(digits)}"
+            return Gtin.parse(digits).as_gtin_14(), fmt
+    except biip.ParseError as error:
+        raise _invalid(digits, str(error)) from None
+    result = biip.parse(digits)
+    if result.gtin is None:
+        raise _invalid(digits, result.gtin_error or result.upc_error or "not a GTIN")
+    if len(digits) in (6, 7) or (
+        len(digits) == 8 and result.upc is not None and digits[0] in "01" and _is_upce(digits)
+    ):
+        return result.gtin.as_gtin_14(), "upc-e"
+    return result.gtin.as_gtin_14(), f"gtin-{len(digits)}"
 
 
 # Parsing is pure and costs ~0.3 ms in biip; shopping lists and label scans repeat the same
@@ -109,19 +151,8 @@ def parse_scanned(text: str, *, public_base_url: str) -> ScannedCode:
 
 
 def _parse_gtin_digits(digits: str, *, symbology: str | None) -> ScannedCode:
-    result = biip.parse(digits)
-    if result.gtin is None:
-        error = result.gtin_error or result.upc_error or "not a GTIN"
-        raise _invalid(digits, error)
-    if len(digits) in (6, 7) or (
-        len(digits) == 8 and result.upc is not None and digits[0] in "01" and _is_upce(digits)
-    ):
-        fmt = "upc-e"
-    else:
-        fmt = f"gtin-{len(digits)}"
-    return ScannedCode(
-        kind="product", format=fmt, gtin=result.gtin.as_gtin_14(), symbology=symbology
-    )
+    gtin, fmt = _gtin_of_digits(digits, _AIM_SYMBOLOGY.get(symbology or ""))
+    return ScannedCode(kind="product", format=fmt, gtin=gtin, symbology=symbology)
 
 
 def _is_upce(digits: str) -> bool:

@@ -10,15 +10,15 @@ from ctypes import c_void_p, cast
 from dataclasses import dataclass
 
 import zxingcpp
-from biip import ParseError
-from biip.gtin import Gtin
-from biip.upc import Upc
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pyzbar import pyzbar
 from pyzbar.wrapper import (
     POINTER,
+    ZBarConfig,
+    ZBarSymbol,
     c_uint,
     zbar_function,
+    zbar_image_scanner_set_config,
     zbar_image_set_data,
     zbar_image_set_format,
     zbar_image_set_size,
@@ -26,7 +26,8 @@ from pyzbar.wrapper import (
     zbar_symbol,
 )
 
-from app.core.errors import ImageError, PayloadTooLarge, UnsupportedMediaType
+from app.core.codes import GTIN_SYMBOLOGIES, normalize_gtin
+from app.core.errors import DomainError, ImageError, PayloadTooLarge, UnsupportedMediaType
 
 try:  # HEIC/HEIF only when the optional plugin is installed.
     import pillow_heif
@@ -146,7 +147,6 @@ _zbar_symbol_get_modifiers = zbar_function(
 # AIM symbology identifiers for GS1 data read by zbar (zxing-cpp reports its own).
 _ZBAR_GS1_AIM = {"CODE-128": "]C1", "QR": "]Q3", "DATABAR": "]e0", "DATABAR-EXPANDED": "]e0"}
 _Y800 = 0x30303859  # zbar's fourcc for 8-bit greyscale, as pyzbar sets it
-_RETAIL = frozenset({"EAN-13", "EAN-8", "UPC-A", "UPC-E"})
 # Italian pharmacode (Code 32) is Code 39 carrying 6 base-32 characters.
 _CODE32_ALPHABET = "0123456789BCDFGHJKLMNPQRSTUVWXYZ"
 
@@ -269,8 +269,6 @@ class _Pipeline:
         for found, gs1 in _zbar_decode(image):
             symbology = _ZBAR_NAMES.get(found.type, found.type.replace("_", "-"))
             raw = found.data.decode("utf-8", errors="replace")
-            if symbology == "EAN-13" and raw.startswith("0"):
-                symbology = "UPC-A"  # zbar reports UPC-A as EAN-13 with a leading 0
             if symbology == "CODE-39" and (code32 := _code32(raw)) is not None:
                 symbology, raw = "CODE-32", code32
             if gs1 and symbology in _ZBAR_GS1_AIM:
@@ -310,11 +308,11 @@ class _Pipeline:
     def _add(self, symbology: str, text: str, polygon: tuple[Point, ...], engine: str) -> None:
         if symbology == "ITF" and len(text) < 8:
             return  # short ITF reads are mostly fragments of longer codes (GTIN-14 is 14 digits)
-        if symbology in _RETAIL:
-            gtin = _gtin14(text)
-            if gtin is None:
+        if symbology in GTIN_SYMBOLOGIES:
+            try:
+                text = normalize_gtin(text, symbology)
+            except DomainError:
                 return  # a failed check digit is a misread, never a result
-            text = gtin
         polygon = tuple(
             (min(max(x, 0), self.width - 1), min(max(y, 0), self.height - 1)) for x, y in polygon
         )
@@ -334,6 +332,9 @@ def _zbar_decode(image: Image.Image) -> list[tuple[pyzbar.Decoded, bool]]:
     pixels, width, height = image.tobytes(), image.width, image.height
     found = []
     with pyzbar._image_scanner() as scanner:
+        # Unless enabled by name, zbar reports UPC-A and UPC-E as EAN-13 (UPC-E expanded).
+        for upc in (ZBarSymbol.UPCA, ZBarSymbol.UPCE):
+            zbar_image_scanner_set_config(scanner, upc, ZBarConfig.CFG_ENABLE, 1)
         with pyzbar._image() as zimage:
             zbar_image_set_format(zimage, _Y800)
             zbar_image_set_size(zimage, width, height)
@@ -491,23 +492,6 @@ def _rotate(image: Image.Image, angle: float, outer: _Mapper) -> tuple[Image.Ima
         return outer(cx + dx * cos - dy * sin, cy + dx * sin + dy * cos)
 
     return rotated, mapper
-
-
-def _gtin14(text: str) -> str | None:
-    """EAN/UPC digits (UPC-E compressed or not) as GTIN-14, or None if the check digit fails."""
-    if not text.isdigit():
-        return None
-    try:
-        if len(text) == 8 and text[0] in "01":
-            try:
-                return Upc.parse(text).as_gtin_14()
-            except ParseError:
-                pass  # an EAN-8 that happens to start with 0 or 1
-        if len(text) in (8, 12, 13, 14):
-            return Gtin.parse(text).as_gtin_14()
-    except ParseError:
-        return None
-    return None
 
 
 def _code32(text: str) -> str | None:

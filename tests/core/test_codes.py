@@ -162,6 +162,54 @@ def test_normalize_gtin():
         normalize_gtin("95060001343")
 
 
+# 12345670 is a valid EAN-8 and a valid UPC-E (of UPC-A 123456000070): which one it is depends
+# on the symbol that carried it.
+@pytest.mark.parametrize(
+    ("digits", "symbology", "gtin"),
+    [
+        ("12345670", "EAN-8", "00000012345670"),
+        ("12345670", "UPC-E", "00123456000070"),
+        ("12345670", None, "00000012345670"),  # typed or scanned text: EAN-8 first
+        ("04252614", "UPC-E", "00042100005264"),
+        ("0425261", "UPC-E", "00042100005264"),
+        ("0042100005264", "UPC-E", "00042100005264"),  # zxing expands UPC-E to 13 digits
+        ("042100005264", "UPC-E", "00042100005264"),
+        ("04252614", None, "00042100005264"),  # not an EAN-8 (check digit): the UPC-E
+        ("96385074", "EAN-8", "00000096385074"),
+        ("96385074", None, "00000096385074"),
+        ("036000291452", "UPC-A", "00036000291452"),
+        ("0036000291452", "UPC-A", "00036000291452"),  # zbar writes UPC-A as 13 digits
+        ("5901234123457", "EAN-13", "05901234123457"),
+    ],
+)
+def test_normalize_gtin_by_symbology(digits, symbology, gtin):
+    assert normalize_gtin(digits, symbology) == gtin
+
+
+@pytest.mark.parametrize(
+    ("digits", "symbology", "error"),
+    [
+        ("04252614", "EAN-8", InvalidCode),  # a UPC-E's digits fail the EAN-8 check digit
+        ("12345671", "EAN-8", InvalidCode),
+        ("04252615", "UPC-E", InvalidCode),
+        ("9425261", "UPC-E", InvalidCode),  # UPC-E number system is 0 or 1
+        ("5901234123457", "EAN-8", NotACode),
+        ("1234567", "EAN-8", NotACode),
+        ("12345670", "CODE-128", NotACode),
+    ],
+)
+def test_normalize_gtin_refuses_digits_the_symbology_cannot_carry(digits, symbology, error):
+    with pytest.raises(error):
+        normalize_gtin(digits, symbology)
+
+
+def test_aim_identifier_of_ean8_reads_digits_as_ean8_only():
+    assert parse_scanned("]E412345670", public_base_url=BASE).gtin == "00000012345670"
+    with pytest.raises(InvalidCode) as info:
+        parse_scanned("]E404252614", public_base_url=BASE)
+    assert info.value.details["expected_check_digit"] == "0"
+
+
 @given(st.text(alphabet="0123456789", min_size=12, max_size=12))
 def test_any_gtin13_with_its_check_digit_resolves_and_any_other_digit_does_not(payload):
     good = payload + gtin_check_digit(payload)

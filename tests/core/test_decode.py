@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from app.core import decode as decode_module
+from app.core.codes import normalize_gtin, parse_scanned
 from app.core.decode import DecodeLimits, DecodeResult, Symbol, decode_image, engines
 from app.core.errors import ImageError, PayloadTooLarge, UnsupportedMediaType
 from tests import imaging
@@ -54,6 +55,28 @@ def test_linear_codes(kind: str, code: str, symbology: str, text: str) -> None:
     assert [(s.symbology, s.text) for s in result.symbols] == [(symbology, text)]
     assert result.format == "PNG"
     assert result.passes[0] == "zbar:downscaled"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "code", "symbology", "text"),
+    [
+        # The same 8 digits are a valid EAN-8 and a valid UPC-E: the symbol decides.
+        ("EAN8", "12345670", "EAN-8", "00000012345670"),
+        ("UPCE", "12345670", "UPC-E", "00123456000070"),
+        ("UPCE", "04252614", "UPC-E", "00042100005264"),
+    ],
+)
+def test_ean8_and_upce_by_symbology(fmt: str, code: str, symbology: str, text: str) -> None:
+    image = imaging.pad(imaging.zxing_image(code, fmt, scale=3))
+    result = decode_image(imaging.to_bytes(image))
+    assert [(s.symbology, s.text) for s in result.symbols] == [(symbology, text)]
+    assert text == normalize_gtin(code, symbology)
+
+
+def test_ean8_photo_text_agrees_with_resolve() -> None:
+    image = imaging.pad(imaging.zxing_image("12345670", "EAN8", scale=3))
+    (symbol,) = decode_image(imaging.to_bytes(image)).symbols
+    assert symbol.text == parse_scanned("12345670", public_base_url="https://t.example").gtin
 
 
 def test_qr_plain() -> None:
