@@ -46,17 +46,28 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from app.routes import (
         admin,
         certificates,
+        estimator,
         factors,
         health,
-        household,
         products,
         resolve,
+        saved_households,
         scans,
     )
     from app.web import cors, labels, ratelimit
 
     api = TanjiApi(app)
-    for module in (products, resolve, scans, certificates, factors, health, household, admin):
+    for module in (
+        products,
+        resolve,
+        scans,
+        certificates,
+        factors,
+        health,
+        estimator,
+        saved_households,
+        admin,
+    ):
         api.register_blueprint(module.blp)
     admin.document_security(api)
     app.register_blueprint(labels.bp)

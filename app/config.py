@@ -61,4 +61,3 @@ class Config:
         # Saved households (/v1/households/{id}/...) take their token as a bearer credential.
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
     }
-    JSON_SORT_KEYS = False

@@ -24,8 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
+from app.core.activities import Activity  # noqa: E402
+from app.core.estimator import Inputs, estimate  # noqa: E402
 from app.core.footprints import lookup_product  # noqa: E402
-from app.core.household import Activity, Inputs, Purchase, estimate  # noqa: E402
+from app.core.purchases import Purchase  # noqa: E402
 from app.db import connect, ensure_database  # noqa: E402
 from app.storage.catalog import SqliteCatalogue  # noqa: E402
 

@@ -35,5 +35,4 @@ class HealthSchema(Schema):
             "products": s.products,
             "certificates": s.certificates,
             "factors": s.factors,
-            **s.extra,
         }

@@ -14,9 +14,6 @@ from app.core.codes import ScannedCode, parse_scanned
 from app.core.errors import DomainError, NotFound
 
 STORED_STATUSES = ("valid", "suspended", "revoked")
-#: Effective statuses: the stored ones plus "expired" (derived from valid_until) and
-#: "not_yet_valid" (issued in the future).
-STATUSES = ("valid", "expired", "suspended", "revoked", "not_yet_valid")
 BOUNDARIES = ("cradle-to-gate", "cradle-to-grave")
 #: PACT v3 declaredUnitOfMeasurement vocabulary.
 DECLARED_UNITS = (
@@ -232,13 +229,16 @@ def footprint_of(
 
 
 def lookup_products(
-    catalogue: Catalogue, gtins: Sequence[str], today: dt.date
+    catalogue: Catalogue, gtins: Sequence[str], today: dt.date, *, benchmarks: bool = True
 ) -> dict[str, ProductFootprint]:
-    """Footprints of many products in two queries; unknown GTINs are absent."""
+    """Footprints of many products, unknown GTINs absent, in two queries; with ``benchmarks``
+    (every lookup and resolve) each certified one carries its category benchmark, read once
+    per distinct group."""
     unique = list(dict.fromkeys(gtins))
     products = catalogue.products(unique)
     certificates = catalogue.certificates_for(list(products))
-    return {g: footprint_of(p, certificates.get(g, []), today) for g, p in products.items()}
+    found = {g: footprint_of(p, certificates.get(g, []), today) for g, p in products.items()}
+    return _with_benchmarks(catalogue, found) if benchmarks else found
 
 
 def lookup_product(catalogue: Catalogue, gtin: str, today: dt.date) -> ProductFootprint:
@@ -246,21 +246,29 @@ def lookup_product(catalogue: Catalogue, gtin: str, today: dt.date) -> ProductFo
     found = lookup_products(catalogue, [gtin], today)
     if gtin not in found:
         raise NotFound(f"No product with GTIN {gtin} in the catalogue.", gtin=gtin)
-    footprint = found[gtin]
-    return replace(footprint, benchmark=benchmark_of(catalogue, footprint))
+    return found[gtin]
 
 
-def benchmark_of(catalogue: Catalogue, footprint: ProductFootprint) -> Benchmark | None:
-    """Where the product's certified footprint stands in its category; None when it is not
-    currently certified or its group has too few peers."""
-    if not footprint.certified or footprint.current is None:
-        return None
-    c = footprint.current.certificate
-    category = footprint.product.category
-    group = catalogue.benchmark_group(category.id, c.declared_unit, c.system_boundary)
-    if group is None:
-        return None
-    return position(group, per_unit(c.pcf, c.declared_unit_amount), category.name)
+def _with_benchmarks(
+    catalogue: Catalogue, footprints: dict[str, ProductFootprint]
+) -> dict[str, ProductFootprint]:
+    """The one place a footprint gets its benchmark: where its certified figure stands in its
+    category. None when it is not currently certified or its group has too few peers."""
+    groups: dict[tuple[str, str, str], BenchmarkGroup | None] = {}
+    result = {}
+    for gtin, footprint in footprints.items():
+        if footprint.certified and footprint.current is not None:
+            c = footprint.current.certificate
+            category = footprint.product.category
+            key = (category.id, c.declared_unit, c.system_boundary)
+            if key not in groups:
+                groups[key] = catalogue.benchmark_group(*key)
+            group = groups[key]
+            if group is not None:
+                benchmark = position(group, per_unit(c.pcf, c.declared_unit_amount), category.name)
+                footprint = replace(footprint, benchmark=benchmark)
+        result[gtin] = footprint
+    return result
 
 
 def lookup_certificate(catalogue: Catalogue, number: str, today: dt.date) -> CertificateView:
@@ -276,9 +284,15 @@ def lookup_certificate(catalogue: Catalogue, number: str, today: dt.date) -> Cer
 
 
 def resolve_many(
-    catalogue: Catalogue, texts: Sequence[str], *, today: dt.date, public_base_url: str
+    catalogue: Catalogue,
+    texts: Sequence[str],
+    *,
+    today: dt.date,
+    public_base_url: str,
+    benchmarks: bool = True,
 ) -> list[BatchItem]:
-    """Resolve scanned texts in order, each to a footprint or its own error, in O(1) queries."""
+    """Resolve scanned texts in order, each to a footprint or its own error, in O(1) queries
+    (plus one per distinct benchmark group, unless ``benchmarks`` is false)."""
     parsed: list[ScannedCode | DomainError] = []
     for text in texts:
         try:
@@ -292,7 +306,7 @@ def resolve_many(
     by_number = {n: catalogue.certificate(n) for n in numbers}
     gtins = [p.gtin for p in parsed if isinstance(p, ScannedCode) and p.gtin]
     gtins += [c.gtin for c in by_number.values() if c is not None]
-    footprints = lookup_products(catalogue, gtins, today)
+    footprints = lookup_products(catalogue, gtins, today, benchmarks=benchmarks)
 
     items = []
     for text, code in zip(texts, parsed, strict=True):
@@ -345,7 +359,6 @@ class CatalogueStats:
     certificates: int
     factors: int
     sample: bool
-    extra: dict[str, int] = field(default_factory=dict)
     source: str | None = None
     content_hash: str | None = None
     #: What the release's import did: row_count, inserted, revised, status_changes, unchanged.

@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlite_utils import Database
 
 from app.core.errors import InvalidInput
-from app.core.households import Entry, Household
+from app.core.saved_households import Entry, Household
 
 #: Every table that holds household data; delete and the tests check all of them.
 TABLES = ("household_entries", "households")

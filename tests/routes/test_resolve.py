@@ -176,3 +176,14 @@ def test_batch_queries_do_not_grow_with_the_batch(client, app, catalogue_data, m
 )
 def test_malformed_batch_bodies(client, kwargs, status):
     assert_error(client.post("/v1/resolve", **kwargs), status)
+
+
+def test_resolve_carries_the_same_benchmark_as_the_product_lookup(client):
+    gtin = "00270114000443"  # cement: one of five comparable certified products
+    for lang in ("zh-CN", "en"):
+        product = client.get(f"/v1/products/{gtin}?lang={lang}").get_json()
+        assert product["benchmark"] is not None and product["benchmark"]["peers"] == 5
+        one = client.get("/v1/resolve", query_string={"code": gtin, "lang": lang}).get_json()
+        batch = client.post(f"/v1/resolve?lang={lang}", json={"codes": [gtin, gtin[1:]]}).json
+        assert one["product"] == product
+        assert [r["result"]["product"] for r in batch["results"]] == [product, product]

@@ -1,7 +1,7 @@
-"""The household estimator and opt-in saved households: request and response contracts.
+"""The household estimator: request and response contracts.
 
 Unknown fields are rejected everywhere (marshmallow's RAISE), so nothing we did not ask for
-(a name, a phone number, a meter number...) can slip into the database.
+(a name, a phone number, a meter number...) can slip in.
 """
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from app.core.households import ENTRY_KINDS
-from schemas.common import LangQuery, current_lang, dump
+from schemas.common import current_lang, dump
 
-_MONTH = validate.Regexp(r"^\d{4}-\d{2}$", error="Expected a month as YYYY-MM.")
+MONTH = validate.Regexp(r"^\d{4}-\d{2}$", error="Expected a month as YYYY-MM.")
 
 
-def _text(value: Any) -> str | None:
+def text(value: Any) -> str | None:
     """A core Text in the dump's language."""
     if value is None:
         return None
@@ -39,7 +38,7 @@ class QuantityIn(Strict):
 class PeriodIn(Strict):
     start = fields.Date(metadata={"description": "First day (inclusive)"})
     end = fields.Date(metadata={"description": "Last day (inclusive)"})
-    month = fields.String(validate=_MONTH, metadata={"example": "2026-05"})
+    month = fields.String(validate=MONTH, metadata={"example": "2026-05"})
 
 
 class CarIn(Strict):
@@ -98,47 +97,7 @@ class EstimateRequest(Strict):
     )
 
 
-class EstimateQuery(LangQuery):
-    start = fields.Date()
-    end = fields.Date()
-    month = fields.String(validate=_MONTH)
-
-
-class HouseholdIn(Strict):
-    consent = fields.Boolean(required=True, metadata={"description": "Must be true"})
-    consent_version = fields.String(
-        required=True,
-        validate=validate.Length(max=32),
-        metadata={"description": "Version of the consent text agreed to"},
-    )
-    household_size = fields.Integer(required=True)
-    province = fields.String(validate=validate.Length(max=8), allow_none=True)
-
-
-class EntryIn(Strict):
-    kind = fields.String(required=True, validate=validate.OneOf(ENTRY_KINDS))
-    date = fields.Date(metadata={"description": "Day of a purchase (or a one-day bill)"})
-    start = fields.Date(metadata={"description": "First day a bill covers"})
-    end = fields.Date(metadata={"description": "Last day a bill covers"})
-    month = fields.String(validate=_MONTH, metadata={"description": "Or the month a bill covers"})
-    code = fields.String(
-        validate=validate.Length(min=1, max=4096), metadata={"description": "Purchases"}
-    )
-    quantity = fields.Decimal(metadata={"description": "Purchases: sales units; default 1"})
-    amount = fields.Decimal()
-    unit = fields.String(validate=validate.Length(max=16))
-    distance = fields.Nested(QuantityIn, metadata={"description": "Cars (kind petrol or diesel)"})
-    consumption = fields.Decimal(metadata={"description": "Cars: litres per 100 km"})
-
-
 # -- responses ---------------------------------------------------------------------------
-class ConsentSchema(Schema):
-    version = fields.String(required=True)
-    text = fields.Function(lambda c: _text(c["text"]))
-    texts = fields.Function(lambda c: {"zh-CN": c["text"].zh, "en": c["text"].en})
-    lang = fields.Function(lambda _: current_lang())
-
-
 class FactorRefSchema(Schema):
     id = fields.String()
     name = fields.Function(lambda f: f.name_en if current_lang() == "en" else f.name_zh)
@@ -166,7 +125,7 @@ class AssumptionSchema(Schema):
 class LineSchema(Schema):
     field = fields.String(metadata={"description": "Which input this line comes from"})
     kind = fields.String()
-    label = fields.Function(lambda ln: _text(ln.label))
+    label = fields.Function(lambda ln: text(ln.label))
     given = fields.Function(lambda ln: {"amount": _s(ln.given_amount), "unit": ln.given_unit})
     activity = fields.Function(lambda ln: {"amount": _s(ln.activity), "unit": ln.activity_unit})
     kg = fields.Decimal(
@@ -201,7 +160,7 @@ class LineSchema(Schema):
 
     def get_product(self, ln: Any) -> dict[str, Any] | None:
         p = ln.product
-        return None if p is None else {"gtin": p.gtin, "name": _text(p.name), "sample": p.sample}
+        return None if p is None else {"gtin": p.gtin, "name": text(p.name), "sample": p.sample}
 
 
 class NotCountedSchema(Schema):
@@ -212,7 +171,7 @@ class NotCountedSchema(Schema):
     message = fields.String()
     gtin = fields.String(allow_none=True)
     certificate_number = fields.String(allow_none=True)
-    product = fields.Function(lambda n: None if n.product is None else _text(n.product.name))
+    product = fields.Function(lambda n: None if n.product is None else text(n.product.name))
 
 
 class SubtotalSchema(Schema):
@@ -225,7 +184,7 @@ class SubtotalSchema(Schema):
 
 
 class ViewSchema(Schema):
-    label = fields.Function(lambda v: _text(v.label))
+    label = fields.Function(lambda v: text(v.label))
     counted_in_total = fields.Constant(False)
     kwh = fields.Decimal(as_string=True)
     kg = fields.Decimal(as_string=True, metadata={"description": "kg CO2 (grid-average, CO2 only)"})
@@ -234,7 +193,7 @@ class ViewSchema(Schema):
 
 class ComparisonSchema(Schema):
     id = fields.Function(lambda c: c.reference.id)
-    label = fields.Function(lambda c: _text(c.reference.label))
+    label = fields.Function(lambda c: text(c.reference.label))
     yours = fields.Decimal(as_string=True, allow_none=True)
     reference = fields.Function(
         lambda c: {
@@ -250,14 +209,14 @@ class ComparisonSchema(Schema):
     ratio = fields.Decimal(
         as_string=True, allow_none=True, metadata={"description": "yours / reference"}
     )
-    note = fields.Function(lambda c: _text(c.note))
+    note = fields.Function(lambda c: text(c.note))
 
 
 class EstimateSchema(Schema):
     """The estimate: every number traceable to a factor, certificate or labelled assumption."""
 
     notice = fields.Function(
-        lambda e: _text(e.notice), metadata={"description": "What this is, in words"}
+        lambda e: text(e.notice), metadata={"description": "What this is, in words"}
     )
     period = fields.Function(
         lambda e: {"start": e.start.isoformat(), "end": e.end.isoformat(), "days": e.days}
@@ -274,7 +233,7 @@ class EstimateSchema(Schema):
             "unit": "kg CO2e",
         }
     )
-    composition = fields.Function(lambda e: _text(e.composition))
+    composition = fields.Function(lambda e: text(e.composition))
     subtotals = fields.List(fields.Nested(SubtotalSchema))
     certified_purchases_kg = fields.Decimal(as_string=True, attribute="certified_purchases")
     per_person_kg = fields.Decimal(as_string=True, attribute="per_person")
@@ -285,56 +244,6 @@ class EstimateSchema(Schema):
     electricity_views = fields.List(fields.Nested(ViewSchema))
     comparisons = fields.List(fields.Nested(ComparisonSchema))
     lang = fields.Function(lambda _: current_lang())
-
-
-class HouseholdSchema(Schema):
-    id = fields.String()
-    household_size = fields.Integer()
-    province = fields.String(allow_none=True)
-    consent = fields.Function(
-        lambda h: {"version": h.consent_version, "given_at": h.consent_given_at}
-    )
-    last_active_on = fields.Date()
-
-
-class CreatedSchema(Schema):
-    household = fields.Nested(HouseholdSchema)
-    token = fields.String(
-        metadata={"description": "Bearer token, shown once; Tanji keeps only its hash"}
-    )
-    notice = fields.String()
-
-
-class TokenSchema(Schema):
-    token = fields.String(
-        metadata={"description": "The new bearer token, shown once; the old one no longer works"}
-    )
-
-
-class EntrySchema(Schema):
-    id = fields.String()
-    kind = fields.String()
-    start = fields.Date()
-    end = fields.Date()
-    code = fields.String(allow_none=True)
-    quantity = fields.Decimal(as_string=True, allow_none=True)
-    amount = fields.Decimal(as_string=True, allow_none=True)
-    unit = fields.String(allow_none=True)
-    distance = fields.Decimal(as_string=True, allow_none=True)
-    distance_unit = fields.String(allow_none=True)
-    consumption = fields.Decimal(as_string=True, allow_none=True)
-
-
-class EntryListSchema(Schema):
-    count = fields.Integer()
-    entries = fields.List(fields.Nested(EntrySchema))
-
-
-class ExportSchema(Schema):
-    exported_on = fields.Date()
-    household = fields.Nested(HouseholdSchema)
-    entries = fields.List(fields.Nested(EntrySchema))
-    note = fields.String()
 
 
 def _s(value: Any) -> str | None:

@@ -7,10 +7,12 @@ from decimal import Decimal as D
 
 import pytest
 
+from app.core.activities import Activity
 from app.core.errors import InvalidInput
+from app.core.estimator import Inputs, estimate, period_of
 from app.core.factors import Factor, FactorQuery
 from app.core.footprints import Category, Certificate, CertificationBody, Product, Quantity, Text
-from app.core.household import Activity, Inputs, Purchase, estimate, period_of
+from app.core.purchases import Purchase
 
 TODAY = dt.date(2026, 6, 15)
 MAY = (dt.date(2026, 5, 1), dt.date(2026, 5, 31))

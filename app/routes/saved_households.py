@@ -1,59 +1,47 @@
-"""/v1/household/estimate (stateless, stores nothing) and /v1/households (opt-in saved
-households, bearer token). The CLI group `flask households purge` lives here too."""
+"""/v1/households: opt-in saved households behind a bearer token, and their estimates.
+The CLI group `flask households purge` lives here too."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
 
 import click
 from flask import Response, current_app, g, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.core import household as core
-from app.core import households
+from app.core import saved_households as households
 from app.core.errors import InvalidInput
-from app.core.households import Entry, Household
-from app.db import connect, get_catalogue, get_db
+from app.core.estimator import period_of
+from app.core.saved_households import CONSENT_TEXT, CONSENT_VERSION, Entry, Household
+from app.db import connect, get_db
 from app.routes import UNPROCESSABLE, lang, today
+from app.routes.estimator import run_estimate
 from app.storage.households import SqliteHouseholds
 from schemas.common import dump
-from schemas.household import (
+from schemas.estimator import EstimateSchema
+from schemas.saved_households import (
     ConsentSchema,
     CreatedSchema,
     EntryIn,
     EntryListSchema,
     EntrySchema,
     EstimateQuery,
-    EstimateRequest,
-    EstimateSchema,
     ExportSchema,
     HouseholdIn,
     HouseholdSchema,
     TokenSchema,
-    render_estimate,
 )
 
 blp = Blueprint(
     "households",
     __name__,
     url_prefix="/v1",
-    description="Household estimator: voluntary and anonymous; nothing stored unless you ask",
+    description="Saved households: opt-in, anonymous, behind a bearer token; deleted for real",
 )
 _BEARER = {"security": [{"bearerAuth": []}]}
-#: Single-value inputs of the stateless request, in the order lines are listed.
-_SINGLE = (
-    "electricity",
-    "ev_charging",
-    "natural_gas",
-    "lpg",
-    "coal",
-    "district_heating",
-    "tap_water",
-)
 
 
 @blp.after_request
@@ -69,84 +57,10 @@ def _store() -> SqliteHouseholds:
     return g.households
 
 
-def _run(inputs: core.Inputs) -> Any:
-    result = core.estimate(
-        inputs,
-        factors=get_catalogue(),
-        catalogue=get_catalogue(),
-        today=today(),
-        public_base_url=current_app.config["PUBLIC_BASE_URL"],
-    )
-    return jsonify(render_estimate(result, lang()))
-
-
 def _authenticated(household_id: str) -> Household:
     auth = request.authorization
     token = auth.token if auth is not None and auth.type == "bearer" else None
     return households.authenticate(_store(), household_id, token, today=today())
-
-
-@blp.route("/household/estimate")
-class HouseholdEstimate(MethodView):
-    @blp.arguments(EstimateRequest)
-    @blp.response(200, EstimateSchema)
-    @blp.alt_response(
-        422,
-        response=UNPROCESSABLE,
-        description="An impossible input; `errors` names the field",
-    )
-    def post(self, body: dict):
-        """Estimate a household's footprint for a period; stores nothing
-
-        Electricity uses the latest national life-cycle carbon footprint factor; purchases count
-        only with a currently valid certificate; every line names its factor or certificate.
-        """
-        start, end = core.period_of(**_period(body["period"]))
-        activities = [
-            core.Activity(name, name, body[name]["amount"], body[name]["unit"])
-            for name in _SINGLE
-            if name in body
-        ]
-        for i, car in enumerate(body.get("car", [])):
-            distance = car.get("distance") or {}
-            activities.append(
-                core.Activity(
-                    car["fuel"],
-                    f"car[{i}]",
-                    car.get("amount"),
-                    car.get("unit"),
-                    distance=distance.get("amount"),
-                    distance_unit=distance.get("unit"),
-                    consumption=car.get("consumption"),
-                )
-            )
-        for name in ("rail", "air"):
-            if name in body:
-                activities.append(
-                    core.Activity(name, name, body[name]["amount"], body[name]["unit"])
-                )
-        purchases = body.get("purchases", [])
-        limit = current_app.config["HOUSEHOLD_PURCHASE_LIMIT"]
-        if len(purchases) > limit:
-            raise InvalidInput(
-                f"Send at most {limit} purchase lines.", field="purchases", limit=limit
-            )
-        inputs = core.Inputs(
-            start=start,
-            end=end,
-            household_size=body["household_size"],
-            province=body.get("province"),
-            activities=tuple(activities),
-            purchases=tuple(
-                core.Purchase(
-                    p["code"],
-                    p["quantity"] if p["quantity"] is not None else Decimal(1),
-                    f"purchases[{i}]",
-                )
-                for i, p in enumerate(purchases)
-            ),
-        )
-        return _run(inputs)
 
 
 @blp.route("/households/consent")
@@ -157,7 +71,7 @@ class Consent(MethodView):
         return jsonify(
             dump(
                 ConsentSchema(),
-                {"version": core.CONSENT_VERSION, "text": core.CONSENT_TEXT},
+                {"version": CONSENT_VERSION, "text": CONSENT_TEXT},
                 lang=lang(),
             )
         )
@@ -284,9 +198,9 @@ class SavedEstimate(MethodView):
         Bills that straddle the period are prorated by days.
         """
         household = _authenticated(household_id)
-        start, end = core.period_of(args.get("start"), args.get("end"), args.get("month"))
+        start, end = period_of(args.get("start"), args.get("end"), args.get("month"))
         entries = _store().entries(household.id, start, end)
-        return _run(households.inputs_for(household, entries, start, end))
+        return run_estimate(households.inputs_for(household, entries, start, end))
 
 
 @blp.route("/households/<household_id>/export")
@@ -305,17 +219,13 @@ class Export(MethodView):
         }
 
 
-def _period(period: dict) -> dict[str, Any]:
-    return {"start": period.get("start"), "end": period.get("end"), "month": period.get("month")}
-
-
 def _entry_period(body: dict) -> tuple[dt.date, dt.date]:
     if body.get("date") is not None:
         if any(body.get(k) is not None for k in ("start", "end", "month")):
             raise InvalidInput("Give a date, a month, or start and end; only one.", field="date")
         return body["date"], body["date"]
     try:
-        return core.period_of(body.get("start"), body.get("end"), body.get("month"))
+        return period_of(body.get("start"), body.get("end"), body.get("month"))
     except InvalidInput as error:
         field = (
             error.details.get("field", "period").removeprefix("period.").replace("period", "start")

@@ -1,0 +1,157 @@
+"""Activity kinds of the household estimator (energy, fuel, water, travel): the one list of
+what a household can enter besides purchases, each with its factor category, units and limits.
+Request schemas and saved-household entries derive their fields from ``KINDS``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from app.core.errors import InvalidInput
+from app.core.footprints import Text
+from app.core.quantities import (
+    DISTANCE,
+    ENERGY,
+    HEAT,
+    HUNDRED,
+    LITRES,
+    MASS,
+    VOLUME_M3,
+    WATER,
+    amount_in,
+    check,
+    join_field,
+)
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A figure that is not an emission factor and not published: Tanji's own, labelled."""
+
+    id: str
+    value: Decimal
+    unit: str
+    uncertainty_pct: Decimal
+    note: str
+
+
+HEAT_DEMAND = Assumption(
+    id="tanji-heat-demand-assumption",
+    value=Decimal("0.30"),
+    unit="GJ/m2",
+    uncertainty_pct=Decimal(50),
+    note=(
+        "Tanji's round assumption, not a published figure: 0.30 GJ of heat per m2 of heated "
+        "floor area per heating season (0.2-0.4 is typical of northern urban homes). Enter GJ "
+        "from the heat bill for a better estimate."
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Kind:
+    category: str
+    per_unit: str
+    units: dict[str, Decimal]
+    maximum: Decimal  # most plausible per period of up to a year, in per_unit
+    label: Text
+
+
+KINDS: dict[str, Kind] = {
+    "electricity": Kind(
+        "electricity", "kWh", ENERGY, Decimal(200000), Text("家庭用电", "Household electricity")
+    ),
+    "ev_charging": Kind(
+        "electricity", "kWh", ENERGY, Decimal(100000), Text("电动汽车充电", "EV charging")
+    ),
+    "natural_gas": Kind(
+        "natural-gas", "m3", VOLUME_M3, Decimal(50000), Text("天然气", "Natural gas")
+    ),
+    "lpg": Kind("lpg", "kg", MASS, Decimal(20000), Text("液化石油气", "LPG")),
+    "coal": Kind("coal", "kg", MASS, Decimal(100000), Text("燃煤", "Coal")),
+    "district_heating": Kind(
+        "district-heating", "GJ", HEAT, Decimal(2000), Text("集中供热", "District heating")
+    ),
+    "tap_water": Kind("tap-water", "m3", WATER, Decimal(10000), Text("自来水", "Tap water")),
+    "petrol": Kind("petrol", "L", LITRES, Decimal(50000), Text("汽油（私家车）", "Petrol (car)")),
+    "diesel": Kind("diesel", "L", LITRES, Decimal(50000), Text("柴油（私家车）", "Diesel (car)")),
+    "rail": Kind("rail", "pkm", DISTANCE, Decimal(2000000), Text("铁路出行", "Rail travel")),
+    "air": Kind("air", "pkm", DISTANCE, Decimal(5000000), Text("航空出行", "Air travel")),
+}
+MAX_HEATED_AREA = Decimal(2000)  # m2
+MAX_DISTANCE = Decimal(1000000)  # km driven in a period
+MAX_CONSUMPTION = Decimal(50)  # L/100km
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Energy, fuel, water or travel used in the period.
+
+    ``field`` names where it came from (for errors and line ids). For a car, ``kind`` is
+    petrol or diesel and either amount/unit (litres) or distance + consumption is given.
+    ``share`` is the fraction of a stored bill that falls inside the estimate period.
+    """
+
+    kind: str
+    field: str
+    amount: Decimal | None = None
+    unit: str | None = None
+    distance: Decimal | None = None
+    distance_unit: str | None = None
+    consumption: Decimal | None = None  # litres per 100 km
+    share: Decimal = Decimal(1)
+
+
+def validate_activity(activity: Activity) -> None:
+    """Raises InvalidInput (naming the field) unless the estimator can use this activity."""
+    measure(activity)
+
+
+def measure(
+    activity: Activity,
+) -> tuple[Kind, Decimal, Decimal | None, str | None, Assumption | None, str | None]:
+    """(kind, quantity in the kind's per-unit, given amount, given unit, assumption, note)."""
+    kind = KINDS.get(activity.kind)
+    if kind is None:
+        raise InvalidInput(f"Unknown input kind '{activity.kind}'.", field=activity.field)
+    assumption = None
+    note = None
+    if activity.distance is not None and activity.kind not in ("petrol", "diesel"):
+        raise InvalidInput("Only a car (petrol or diesel) takes a distance.", field=activity.field)
+    if activity.distance is not None and activity.amount is not None:
+        raise InvalidInput(
+            "Give litres or a distance, not both.", field=join_field(activity.field, "amount")
+        )
+    if activity.distance is not None:
+        amount = amount_in(
+            activity.distance,
+            activity.distance_unit,
+            DISTANCE,
+            MAX_DISTANCE,
+            join_field(activity.field, "distance"),
+        )
+        if activity.consumption is None:
+            raise InvalidInput(
+                "A distance needs the car's consumption (L/100km).",
+                field=join_field(activity.field, "consumption"),
+            )
+        consumption = check(
+            activity.consumption, MAX_CONSUMPTION, join_field(activity.field, "consumption")
+        )
+        quantity = amount * consumption / HUNDRED
+        given_amount, given_unit = activity.distance, activity.distance_unit or "km"
+        note = f"{amount} km x {consumption} L/100km"
+    elif activity.amount is None:
+        raise InvalidInput("An amount is required.", field=join_field(activity.field, "amount"))
+    elif activity.kind == "district_heating" and activity.unit == "m2":
+        area = check(activity.amount, MAX_HEATED_AREA, join_field(activity.field, "amount"))
+        assumption = HEAT_DEMAND
+        quantity = area * HEAT_DEMAND.value
+        given_amount, given_unit = activity.amount, "m2"
+        note = f"{area} m2 x {HEAT_DEMAND.value} GJ/m2 per season (assumption {HEAT_DEMAND.id})"
+    else:
+        quantity = amount_in(
+            activity.amount, activity.unit, kind.units, kind.maximum, activity.field
+        )
+        given_amount, given_unit = activity.amount, activity.unit
+    return kind, quantity, given_amount, given_unit, assumption, note
