@@ -12,10 +12,9 @@ from flask.cli import AppGroup
 
 from app import clock
 from app.core.errors import DomainError
-from app.core.ingest import FieldError
-from app.db import close_thread_connections, connect
-from app.storage.ingest import import_file
-from app.storage.keys import ApiKeys
+from app.core.ingest import import_certificates
+from app.core.records import FieldError
+from app.db import close_thread_connections, import_file, open_stores
 
 catalog = AppGroup("catalog", help="Catalogue data: import certificate files.")
 keys = AppGroup("keys", help="API keys of certification bodies.")
@@ -33,7 +32,6 @@ def import_command(file: Path, dry_run: bool) -> None:
     Every row is validated; if any is rejected, nothing is written and each rejection is
     listed as `row N, field F: reason - message`. Exit status 1 when rows were rejected.
     """
-    db = connect(current_app.config["DATABASE"])
     rejected_rows = 0
 
     def on_reject(index: int, errors: list[FieldError]) -> None:
@@ -56,22 +54,21 @@ def import_command(file: Path, dry_run: bool) -> None:
             done = position
 
     try:
-        counts, release = import_file(
-            db,
-            file,
-            as_of=clock.today(current_app.config["TODAY"]),
-            actor=f"cli:{getpass.getuser()}",
-            dry_run=dry_run,
-            on_reject=on_reject,
-            on_progress=on_progress,
-            cache_kib=int(current_app.config["IMPORT_CACHE_MB"]) * 1024,
-        )
+        with open_stores(cache_mb=current_app.config["IMPORT_CACHE_MB"]) as stores:
+            counts, release = import_certificates(
+                stores.catalogue_writes,
+                import_file(file),
+                as_of=clock.today(current_app.config["TODAY"]),
+                actor=f"cli:{getpass.getuser()}",
+                dry_run=dry_run,
+                on_reject=on_reject,
+                on_progress=on_progress,
+            )
     except (ValueError, UnicodeDecodeError) as error:
         raise click.ClickException(str(error)) from None
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-        db.conn.close()
         close_thread_connections()
 
     summary = (
@@ -95,8 +92,8 @@ def import_command(file: Path, dry_run: bool) -> None:
 @click.argument("body_id")
 def keys_create(body_id: str) -> None:
     """Create an API key for certification body BODY_ID; the key is shown only once."""
-    with _keys() as store:
-        key, token = _or_fail(lambda: store.create(body_id))
+    with open_stores() as stores:
+        key, token = _or_fail(lambda: stores.api_keys.create(body_id))
     click.echo(f"Key {key.id} for {key.body_id} (shown once, store it now):")
     click.echo(token)
 
@@ -105,27 +102,18 @@ def keys_create(body_id: str) -> None:
 @click.argument("key_id")
 def keys_revoke(key_id: str) -> None:
     """Revoke the API key KEY_ID at once."""
-    with _keys() as store:
-        key = _or_fail(lambda: store.revoke(key_id))
+    with open_stores() as stores:
+        key = _or_fail(lambda: stores.api_keys.revoke(key_id))
     click.echo(f"Key {key.id} for {key.body_id} revoked at {key.revoked_at}.")
 
 
 @keys.command("list")
 def keys_list() -> None:
     """List API keys (ids and bodies; secrets are never stored)."""
-    with _keys() as store:
-        for key in store.list():
+    with open_stores() as stores:
+        for key in stores.api_keys.list():
             state = f"revoked {key.revoked_at}" if key.revoked_at else "active"
             click.echo(f"{key.id}\t{key.body_id}\tcreated {key.created_at}\t{state}")
-
-
-class _keys:
-    def __enter__(self) -> ApiKeys:
-        self.db = connect(current_app.config["DATABASE"])
-        return ApiKeys(self.db)
-
-    def __exit__(self, *exc) -> None:
-        self.db.conn.close()
 
 
 def _or_fail(action):

@@ -1,5 +1,7 @@
-"""Database access: one sqlite-utils Database per thread and file, exposed per request on g;
-CLI commands to create and seed the database."""
+"""The wiring between the app and storage: which engine (SQLite), its connections (one per
+thread and file, exposed per request on g), the stores the core's protocols are given, and
+the CLI command that creates and seeds the database. The only module outside app.storage
+that imports it."""
 
 from __future__ import annotations
 
@@ -7,6 +9,9 @@ import datetime as dt
 import fcntl
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -15,20 +20,26 @@ from sqlite_utils import Database
 
 from app import clock
 from app.storage import migrations
+from app.storage.benchmarks import refresh_benchmarks
 from app.storage.catalog import SqliteCatalogue
-from app.storage.ingest import refresh_benchmarks
+from app.storage.households import SqliteHouseholds
+from app.storage.import_files import ImportFile
+from app.storage.keys import ApiKeys
 from app.storage.seed import seed
+from app.storage.transactions import write_transaction
+from app.storage.writer import SqliteCatalogueWrites
 
 _local = threading.local()
 
 
-def connect(path: str, *, mmap_mb: int = 0) -> Database:
+def connect(path: str, *, mmap_mb: int = 0, cache_kib: int = 0) -> Database:
     """A new connection in WAL mode with a busy timeout, so readers never block writers.
 
     ``mmap_mb`` > 0 reads the file through a memory map (lookup connections): a page read
     becomes a memory access instead of a pread into SQLite's page cache, which is what a
     random lookup in a large catalogue mostly misses. Imports leave it off, so their RSS
-    does not grow with the file."""
+    does not grow with the file. ``cache_kib`` > 0 sets the page cache (imports: it keeps the
+    index pages of a large import in memory, about 20% faster at 200k rows)."""
     conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -36,6 +47,8 @@ def connect(path: str, *, mmap_mb: int = 0) -> Database:
     conn.execute("PRAGMA busy_timeout=30000")
     if mmap_mb > 0:
         conn.execute(f"PRAGMA mmap_size={int(mmap_mb) << 20}")
+    if cache_kib > 0:
+        conn.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
     return Database(conn)
 
 
@@ -68,6 +81,48 @@ def get_catalogue() -> SqliteCatalogue:
     return _thread_catalogue()
 
 
+def get_catalogue_writes() -> SqliteCatalogueWrites:
+    """Catalogue write transactions for this request (the core's CatalogueWrites)."""
+    return SqliteCatalogueWrites(get_db())
+
+
+def get_api_keys() -> ApiKeys:
+    """API keys of certification bodies, for this request."""
+    return ApiKeys(get_db())
+
+
+def get_households() -> SqliteHouseholds:
+    """Saved households for this request (the core's HouseholdStore)."""
+    if "households" not in g:
+        g.households = SqliteHouseholds(get_db())
+    return g.households
+
+
+@dataclass(frozen=True)
+class Stores:
+    """The stores of one connection, for a CLI command."""
+
+    catalogue_writes: SqliteCatalogueWrites
+    api_keys: ApiKeys
+    households: SqliteHouseholds
+
+
+@contextmanager
+def open_stores(*, cache_mb: int = 0) -> Iterator[Stores]:
+    """A connection of its own to the configured database (closed after the block), for CLI
+    commands; ``cache_mb``: its page cache (imports)."""
+    db = connect(current_app.config["DATABASE"], cache_kib=int(cache_mb) * 1024)
+    try:
+        yield Stores(SqliteCatalogueWrites(db), ApiKeys(db), SqliteHouseholds(db))
+    finally:
+        db.conn.close()
+
+
+def import_file(path: Path) -> ImportFile:
+    """A CSV or JSON Lines file as the core's RowSource."""
+    return ImportFile(path)
+
+
 def close_thread_connections() -> None:
     """Close this thread's connections (tests and CLI commands call this)."""
     for catalogue in getattr(_local, "pool", {}).values():
@@ -86,8 +141,7 @@ def ensure_database(path: str, *, seed_if_empty: bool, today: dt.date | None = N
         try:
             migrations.apply(db)
             if seed_if_empty and seed(db):
-                with db.conn:
-                    db.conn.execute("BEGIN")
+                with write_transaction(db):
                     refresh_benchmarks(db, 1, today or clock.today())
         finally:
             db.conn.close()

@@ -27,20 +27,29 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from app.core.ingest import import_certificates  # noqa: E402
 from app.db import connect, ensure_database  # noqa: E402
-from app.storage.ingest import import_file  # noqa: E402
-from bench.certificates import gtin14, write_csv  # noqa: E402
+from app.storage.import_files import ImportFile  # noqa: E402
+from app.storage.rows import CERTIFICATE_COLUMNS, PRODUCT_COLUMNS, insert_sql  # noqa: E402
+from app.storage.writer import SqliteCatalogueWrites  # noqa: E402
+from fixtures.certificates import gtin14, write_csv  # noqa: E402
 
 DAY = dt.date(2026, 6, 15)
 
 
 def child_import(db_path: str, file: str) -> dict:
+    from app.config import Config
+
     ensure_database(db_path, seed_if_empty=True, today=DAY)
-    db = connect(db_path)
+    db = connect(db_path, cache_kib=Config.IMPORT_CACHE_MB * 1024)  # as `flask catalog import`
     rejected: list = []
     start = time.perf_counter()
-    counts, release = import_file(
-        db, Path(file), as_of=DAY, actor="bench", on_reject=lambda i, e: rejected.append((i, e))
+    counts, release = import_certificates(
+        SqliteCatalogueWrites(db),
+        ImportFile(Path(file)),
+        as_of=DAY,
+        actor="bench",
+        on_reject=lambda i, e: rejected.append((i, e)),
     )
     seconds = time.perf_counter() - start
     assert release is not None and not rejected, rejected[:3]
@@ -49,8 +58,6 @@ def child_import(db_path: str, file: str) -> dict:
 
 def child_baseline(db_path: str, file: str) -> dict:
     """Same rows, same schema, plain csv.reader + executemany: no validation, no checks."""
-    from app.storage.ingest import _CERT_COLUMNS, _PRODUCT_COLUMNS
-
     ensure_database(db_path, seed_if_empty=True, today=DAY)
     conn = connect(db_path).conn
     start = time.perf_counter()
@@ -59,9 +66,9 @@ def child_baseline(db_path: str, file: str) -> dict:
         reader = csv.reader(f)
         header = next(reader)
         at = {name: i for i, name in enumerate(header)}
-        product_idx = [at[c] for c in _PRODUCT_COLUMNS[:-1]]
+        product_idx = [at[c] for c in PRODUCT_COLUMNS[:-1]]
         renamed = {"body_id": "body"}
-        cert_idx = [at[renamed.get(c, c)] for c in _CERT_COLUMNS[:-3]]
+        cert_idx = [at[renamed.get(c, c)] for c in CERTIFICATE_COLUMNS[:-3]]
         standards = at["standards"]
         products, certificates = [], []
         for n, row in enumerate(reader, start=1):
@@ -79,11 +86,9 @@ def child_baseline(db_path: str, file: str) -> dict:
 
 
 def _flush(conn, products: list, certificates: list) -> None:
-    from app.storage.ingest import _INSERT_CERT, _PRODUCT_COLUMNS
-
-    marks = ", ".join("?" * len(_PRODUCT_COLUMNS))
+    marks = ", ".join("?" * len(PRODUCT_COLUMNS))
     conn.executemany(f"insert into products values ({marks})", products)
-    conn.executemany(_INSERT_CERT, certificates)
+    conn.executemany(insert_sql("certificates", CERTIFICATE_COLUMNS), certificates)
 
 
 def lookup_times(dbs: dict[str, tuple[int, str]], samples: int = 2000) -> dict[str, dict]:

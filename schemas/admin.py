@@ -1,6 +1,6 @@
 """Ingest API contracts: certificates published by certification bodies, and status changes.
 
-Certificate objects are validated by the core (app.core.ingest.validate_row), the same path
+Certificate objects are validated by the core (app.core.records.validate_row), the same path
 as import files, so these schemas only shape the envelope; the object format is documented in
 schemas/certificate-import.schema.json and docs/import.md.
 """
@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, pre_load, validate
 
-from app.core.ingest import ACTIONS
+from app.core.changes import ACTIONS
 
 
 class CertificateBatchRequest(Schema):

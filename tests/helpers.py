@@ -36,3 +36,25 @@ def certificates_by_status(data: dict, today: dt.date) -> dict[str, list[dict]]:
             status = "valid"
         groups.setdefault(status, []).append(c)
     return groups
+
+
+def import_row(data: dict, number: str) -> dict:
+    """Fixture certificate ``number`` and its product as one import row (JSON form), without
+    the fields that are None."""
+    c = next(c for c in data["certificates"] if c["number"] == number)
+    p = next(p for p in data["products"] if p["gtin"] == c["gtin"])
+    row = {
+        **{k: v for k, v in p.items() if k not in ("sales_unit", "net_content")},
+        "sales_unit_amount": p["sales_unit"]["amount"],
+        "sales_unit": p["sales_unit"]["unit"],
+        "net_content_amount": (p["net_content"] or {}).get("amount"),
+        "net_content_unit": (p["net_content"] or {}).get("unit"),
+        **c,
+    }
+    return {k: v for k, v in row.items() if v is not None}
+
+
+def release(db) -> tuple[int, int]:
+    """The current release number and how many certificates the catalogue holds."""
+    r = db.execute("select max(id) from releases").fetchone()[0]
+    return r, db.execute("select count(*) from certificates").fetchone()[0]

@@ -13,23 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-from app.core.ingest import FIELDS
-from bench.certificates import rows, write_csv, write_jsonl
+from app.core.records import FIELDS
+from fixtures.certificates import rows, write_csv, write_jsonl, write_rows
 from tests.conftest import ROOT, TODAY
-from tests.helpers import assert_error
-
-
-def release(db) -> tuple[int, int]:
-    r = db.execute("select max(id) from releases").fetchone()[0]
-    return r, db.execute("select count(*) from certificates").fetchone()[0]
-
-
-def write_rows(path: Path, items: list[dict]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=FIELDS)
-        writer.writeheader()
-        writer.writerows(items)
-    return path
+from tests.helpers import assert_error, import_row, release
 
 
 def test_import_csv_creates_a_release(runner, db, tmp_path, client):
@@ -278,89 +265,11 @@ def test_benchmark_peers_are_current_valid_certificates_per_product(runner, clie
 
 def test_the_fixture_catalogue_flattened_imports_as_unchanged(runner, db, tmp_path, catalogue_data):
     """Seed and import agree on every field: the fixtures, flattened, change nothing."""
-    products = {p["gtin"]: p for p in catalogue_data["products"]}
     path = tmp_path / "fixtures.jsonl"
     with open(path, "w", encoding="utf-8") as f:
         for c in catalogue_data["certificates"]:
-            p = products[c["gtin"]]
-            row = {
-                **{k: v for k, v in p.items() if k not in ("sales_unit", "net_content")},
-                "sales_unit_amount": p["sales_unit"]["amount"],
-                "sales_unit": p["sales_unit"]["unit"],
-                "net_content_amount": (p["net_content"] or {}).get("amount"),
-                "net_content_unit": (p["net_content"] or {}).get("unit"),
-                **c,
-            }
-            f.write(json.dumps({k: v for k, v in row.items() if v is not None}) + "\n")
+            f.write(json.dumps(import_row(catalogue_data, c["number"])) + "\n")
     result = runner.invoke(args=["catalog", "import", str(path)])
     assert result.exit_code == 0, result.output
     assert "88 unchanged" in result.output and "Nothing changed" in result.output
     assert release(db) == (1, 88)
-
-
-def test_import_memory_does_not_grow_with_the_file(app, tmp_path):
-    """Python-side peak memory of an import is set by the chunk size, not the file size."""
-    import datetime as dt
-    import tracemalloc
-
-    from app.db import connect
-    from app.storage.ingest import import_file
-
-    def peak(n: int) -> int:
-        path = write_csv(tmp_path / f"{n}.csv", n, start=100_000 * n)
-        db = connect(app.config["DATABASE"])
-        tracemalloc.start()
-        try:
-            counts, release = import_file(
-                db, path, as_of=dt.date(2026, 6, 15), actor="test", on_reject=print, chunk=250
-            )
-            assert counts.inserted == n and release is not None
-            return tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-            db.conn.close()
-
-    small, large = peak(1_000), peak(5_000)
-    assert large < small * 1.3, (small, large)
-
-
-def test_worker_process_import_reports_and_writes_as_in_process(app, tmp_path):
-    """The validation worker (used for large files) gives the same rejections, counts, release
-    and content hash as validating in-process; a bad header still raises ValueError."""
-    import datetime as dt
-
-    import pytest
-
-    from app.db import connect, ensure_database
-    from app.storage.ingest import import_file
-
-    items = list(rows(1_200, start=500_000))
-    items[7]["pcf"] = "-1"
-    items[7]["issued_on"] = "2025-02-30"
-    items[900]["number"] = items[3]["number"]  # duplicate within the file
-    bad = write_rows(tmp_path / "bad.csv", items)
-    good = write_csv(tmp_path / "good.csv", 1_200, start=600_000)
-
-    def run(path: Path, worker: bool, name: str):
-        database = str(tmp_path / f"{name}.db")
-        ensure_database(database, seed_if_empty=True, today=TODAY)
-        db = connect(database)
-        rejected: list = []
-        try:
-            counts, rel = import_file(
-                db, path, as_of=dt.date(2026, 6, 15), actor="test", chunk=250, worker=worker,
-                on_reject=lambda i, errors: rejected.append((i, errors)),
-            )  # fmt: skip
-            digest = db.execute("select content_hash from releases order by id desc").fetchone()
-            return counts, rel, rejected, digest, release(db)
-        finally:
-            db.conn.close()
-
-    assert run(bad, True, "bad-w") == run(bad, False, "bad-l")
-    assert run(bad, True, "bad-w2")[2][0][0] == 8  # row 8: both bad fields, in file order
-    in_worker, in_process = run(good, True, "good-w"), run(good, False, "good-l")
-    assert in_worker == in_process and in_worker[1] == 2 and in_worker[4] == (2, 1_288)
-
-    (tmp_path / "x.csv").write_text("a,b\n1,2\n")
-    with pytest.raises(ValueError, match="lacks gtin, number"):
-        run(tmp_path / "x.csv", True, "header")

@@ -57,6 +57,8 @@ def _imports(path: Path) -> set[str]:
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
+            # `from app import storage` imports app.storage too
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
 
 
@@ -71,6 +73,25 @@ def test_core_imports_no_web_schema_or_storage_module():
         if bad:
             offenders[str(path.relative_to(ROOT))] = sorted(bad)
     assert offenders == {}
+
+
+#: The wiring: the one module outside app/storage that may import it (engine, connections).
+STORAGE_WIRING = "app/db.py"
+
+
+def test_only_the_wiring_imports_storage():
+    """Routes, web pages, the PACT API, the CLI and the core reach storage only through the
+    core's protocols, given the stores by app/db.py."""
+    offenders = {}
+    for path in (ROOT / "app").rglob("*.py"):
+        name = str(path.relative_to(ROOT))
+        if name == STORAGE_WIRING or name.startswith("app/storage/"):
+            continue
+        bad = {n for n in _imports(path) if n == "app.storage" or n.startswith("app.storage.")}
+        if bad:
+            offenders[name] = sorted(bad)
+    assert offenders == {}
+    assert any(n.startswith("app.storage.") for n in _imports(ROOT / STORAGE_WIRING))
 
 
 def test_only_the_decoder_imports_imaging_libraries():

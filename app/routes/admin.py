@@ -9,10 +9,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.core.footprints import lookup_certificate
-from app.db import get_catalogue, get_db
+from app.core.ingest import change_status, publish
+from app.db import get_api_keys, get_catalogue, get_catalogue_writes
 from app.routes import UNPROCESSABLE, lang, today
-from app.storage.ingest import change_status, publish
-from app.storage.keys import ApiKeys
 from schemas.admin import CertificateBatchRequest, StatusChangeRequest, WriteResultSchema
 from schemas.certificates import CertificateWithProductSchema
 from schemas.common import dump
@@ -44,7 +43,7 @@ def authenticate() -> None:
     token = (
         header[7:].strip() if header[:7].lower() == "bearer " else request.headers.get("X-API-Key")
     )
-    g.api_key = ApiKeys(get_db()).authenticate(token)
+    g.api_key = get_api_keys().authenticate(token)
 
 
 @blp.route("/certificates")
@@ -69,7 +68,7 @@ class AdminCertificates(MethodView):
         """Publish, renew or update certificates (one or a batch), all or nothing, as one release"""
         key = g.api_key
         changes, release = publish(
-            get_db(),
+            get_catalogue_writes(),
             body["certificates"],
             body_id=key.body_id,
             key_id=key.id,
@@ -109,7 +108,7 @@ class AdminCertificateStatus(MethodView):
         """Suspend, revoke or reinstate a certificate, with a reason; lookups reflect it at once"""
         key, day = g.api_key, today()
         change_status(
-            get_db(), number.upper(), action=body["action"], reason=body["reason"],
+            get_catalogue_writes(), number.upper(), action=body["action"], reason=body["reason"],
             effective_on=body["effective_on"], body_id=key.body_id, key_id=key.id, as_of=day,
             wait_ms=current_app.config["ADMIN_WRITE_TIMEOUT_MS"],
         )  # fmt: skip

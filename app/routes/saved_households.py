@@ -8,7 +8,7 @@ import uuid
 from decimal import Decimal
 
 import click
-from flask import Response, current_app, g, jsonify, request
+from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -16,10 +16,9 @@ from app.core import saved_households as households
 from app.core.errors import InvalidInput
 from app.core.estimator import period_of
 from app.core.saved_households import CONSENT_TEXT, CONSENT_VERSION, Entry, Household
-from app.db import connect, get_db
+from app.db import get_households, open_stores
 from app.routes import UNPROCESSABLE, lang, today
 from app.routes.estimator import run_estimate
-from app.storage.households import SqliteHouseholds
 from schemas.common import dump
 from schemas.estimator import EstimateSchema
 from schemas.saved_households import (
@@ -51,10 +50,8 @@ def no_store(response: Response) -> Response:
     return response
 
 
-def _store() -> SqliteHouseholds:
-    if "households" not in g:
-        g.households = SqliteHouseholds(get_db())
-    return g.households
+def _store() -> households.HouseholdStore:
+    return get_households()
 
 
 def _authenticated(household_id: str) -> Household:
@@ -236,13 +233,10 @@ def _entry_period(body: dict) -> tuple[dt.date, dt.date]:
 @blp.cli.command("purge")
 def purge_command() -> None:
     """Delete saved households unused for longer than HOUSEHOLD_RETENTION_DAYS."""
-    db = connect(current_app.config["DATABASE"])
-    try:
+    with open_stores() as stores:
         removed = households.purge_inactive(
-            SqliteHouseholds(db),
+            stores.households,
             today=today(),
             retention_days=current_app.config["HOUSEHOLD_RETENTION_DAYS"],
         )
-    finally:
-        db.conn.close()
     click.echo(f"Purged {removed} inactive household(s).")

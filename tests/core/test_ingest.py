@@ -8,23 +8,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.core.changes import Existing, check_transition, plan, status_change
 from app.core.codes import normalize_gtin
 from app.core.errors import Conflict, DomainError, Forbidden, InvalidInput
-from app.core.ingest import (
+from app.core.records import (
     CERTIFICATE_FIELDS,
     PRODUCT_FIELDS,
-    Existing,
     RowInvalid,
-    check_transition,
     fast_gtin,
-    plan,
-    status_change,
     validate_row,
 )
-from bench.certificates import CATEGORIES as BENCH_CATEGORIES
-from bench.certificates import rows
+from fixtures.certificates import CATEGORIES as SYNTHETIC_CATEGORIES
+from fixtures.certificates import rows
 
-CATEGORIES = {category for category, _ in BENCH_CATEGORIES}
+CATEGORIES = {category for category, _ in SYNTHETIC_CATEGORIES}
 BODIES = {"TJSCC", "DEMOCB"}
 DAY = dt.date(2026, 6, 15)
 
@@ -188,7 +185,7 @@ def test_status_change_needs_reason_and_allowed_transition():
 
 
 def test_records_keep_the_documented_field_order():
-    # Imports send records between processes as tuples in this order (storage/ingest._pack).
+    # Imports send records between processes as tuples in this order (storage/import_files._pack).
     record = validate(good())
     assert tuple(record.product) == PRODUCT_FIELDS
     assert tuple(record.certificate) == CERTIFICATE_FIELDS

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from app.db import connect
-from app.storage.keys import ApiKeys
-from bench.certificates import rows
-from tests.helpers import assert_error
+from fixtures.certificates import rows
+from tests.helpers import assert_error, import_row
 
 
 @pytest.fixture
-def keys(app):
-    db = connect(app.config["DATABASE"])
-    store = ApiKeys(db)
-    tokens = {body: store.create(body)[1] for body in ("TJSCC", "DEMOCB")}
-    yield tokens
-    db.conn.close()
+def keys(runner):
+    """A key per body, created as an operator does (`flask keys create`)."""
+    tokens = {}
+    for body in ("TJSCC", "DEMOCB"):
+        result = runner.invoke(args=["keys", "create", body])
+        assert result.exit_code == 0, result.output
+        tokens[body] = result.output.splitlines()[-1]
+    return tokens
 
 
 def auth(token: str) -> dict:
@@ -153,7 +152,7 @@ def test_envelope_errors_are_422(client, keys):
     )
 
 
-def test_suspend_reinstate_revoke_and_revoked_is_final(client, keys, db):
+def test_suspend_reinstate_revoke_and_revoked_is_final(client, keys, db, catalogue_data):
     url = "/v1/admin/certificates/TJS-PCF-2025-0006/status"
     headers = auth(keys["TJSCC"])
     gtin = "00200106000014"
@@ -188,7 +187,7 @@ def test_suspend_reinstate_revoke_and_revoked_is_final(client, keys, db):
     assert_error(
         client.post(
             "/v1/admin/certificates",
-            json={**fixture_as_row(db, "TJS-PCF-2025-0006")},
+            json={**fixture_as_row(catalogue_data, "TJS-PCF-2025-0006")},
             headers=headers,
         ),
         409,
@@ -219,16 +218,11 @@ def test_unknown_certificate_is_404(client, keys):
     assert_error(resp, 404, "not_found")
 
 
-def fixture_as_row(db, number: str) -> dict:
-    from app.storage.ingest import _EXISTING, record_of_row
-
-    row = next(db.query(_EXISTING, [json.dumps([number])]))
-    record = record_of_row(row)
-    out = {**record.product, **record.certificate, "sample": record.sample}
-    out["standards"] = list(out["standards"])
-    out["stages"] = dict(out["stages"]) if out["stages"] else None
-    out["status"], out["pcf"] = "valid", "1.00"
-    return {k: v for k, v in out.items() if v is not None and k not in ("stages",)}
+def fixture_as_row(data: dict, number: str) -> dict:
+    """The fixture certificate as an API object, valid again and with another footprint."""
+    row = import_row(data, number)
+    row["status"], row["pcf"] = "valid", "1.00"
+    return {k: v for k, v in row.items() if k not in ("stages",)}
 
 
 def test_benchmark_appears_with_enough_peers(client, keys):

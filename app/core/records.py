@@ -1,0 +1,446 @@
+"""Certificate records: the import format's fields, and the one validation path from a raw row
+(an import file line or an ingest-API object) to a normalized CertificateRecord."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+
+from app.core.codes import CERTIFICATE_NUMBER, normalize_gtin
+from app.core.errors import DomainError, InvalidInput
+from app.core.footprints import BOUNDARIES, DECLARED_UNITS, STORED_STATUSES
+
+#: Standards a certificate may cite (the label scheme's accepted PCF standards).
+STANDARDS = ("GB/T 24067-2024", "ISO 14067:2018", "PAS 2050:2011", "ISO/TS 14067:2013")
+#: Life-cycle stages a certificate may break its footprint into.
+STAGES = ("raw_material_acquisition", "production", "distribution", "use", "end_of_life")
+CHARACTERIZATIONS = ("AR5", "AR6")
+
+PRODUCT_FIELDS = (
+    "gtin",
+    "name_zh",
+    "name_en",
+    "brand",
+    "category",
+    "sales_unit_amount",
+    "sales_unit",
+    "net_content_amount",
+    "net_content_unit",
+)
+CERTIFICATE_FIELDS = (
+    "number",
+    "body",
+    "standards",
+    "pcf",
+    "declared_unit",
+    "declared_unit_amount",
+    "pcf_per_sales_unit",
+    "system_boundary",
+    "stages",
+    "reference_period_start",
+    "reference_period_end",
+    "issued_on",
+    "valid_until",
+    "status",
+    "status_reason",
+    "status_changed_on",
+    "verified_by",
+    "verified_on",
+    "characterization",
+    "factor_database",
+    "factor_database_version",
+)
+#: Every column of the import format, in the documented order (CSV header).
+FIELDS = PRODUCT_FIELDS + CERTIFICATE_FIELDS + ("sample",)
+_KNOWN = frozenset(FIELDS) | {"reference_period"}
+STATUS_FIELDS = ("status", "status_reason", "status_changed_on")
+
+
+_MAX_TEXT = 500
+_GTIN14 = re.compile(r"[0-9]{14}")  # ASCII only: \d also matches other scripts' digits
+#: Decimals as import files write them; these need no Decimal() to be known plain and >= 0.
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """Why one field of one row was rejected."""
+
+    field: str
+    reason: str
+    message: str
+
+
+class RowInvalid(InvalidInput):
+    """One or more fields of a certificate row are invalid."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        first = errors[0]
+        super().__init__(f"{first.field}: {first.message}", field=first.field)
+        self.errors = errors
+
+
+class DuplicateRow(InvalidInput):
+    """The same certificate number appears twice in one import."""
+
+    reason = "duplicate"
+
+
+@dataclass(frozen=True)
+class CertificateRecord:
+    """A validated row: normalized product and certificate fields (decimals as exact strings,
+    dates as ISO strings, standards as a tuple, stages as a tuple of (stage, decimal) pairs)."""
+
+    product: dict[str, Any]
+    certificate: dict[str, Any]
+    sample: bool
+
+    @property
+    def number(self) -> str:
+        return self.certificate["number"]
+
+    @property
+    def gtin(self) -> str:
+        return self.product["gtin"]
+
+    @property
+    def body(self) -> str:
+        return self.certificate["body"]
+
+    def content(self) -> dict[str, Any]:
+        """Certificate fields that make a revision when they change (all but status)."""
+        return {k: v for k, v in self.certificate.items() if k not in STATUS_FIELDS}
+
+
+#: A validated row: (row number, its record, or the errors that rejected it).
+Validated = tuple[int, CertificateRecord | list[FieldError]]
+
+
+# -- validation --------------------------------------------------------------------------
+def validate_row(
+    raw: Mapping[str, Any],
+    *,
+    categories: set[str] | frozenset[str],
+    bodies: set[str] | frozenset[str],
+) -> CertificateRecord:
+    """Validate one import row or API object (flat fields, see FIELDS).
+
+    CSV gives every value as text (standards ';'-separated, stages 'stage=value;...'); JSON
+    may give standards as a list and stages as an object. Raises RowInvalid listing every bad
+    field, each with a machine-readable reason.
+    """
+    period = raw.get("reference_period")
+    if isinstance(period, Mapping):  # JSON may nest the period as {start, end}
+        raw = {
+            "reference_period_start": period.get("start"),
+            "reference_period_end": period.get("end"),
+            **{k: v for k, v in raw.items() if k != "reference_period"},
+        }
+    v = _Validator(raw)
+    unknown = [] if _KNOWN.issuperset(raw) else sorted(k for k in raw if k not in _KNOWN)
+    for name in unknown:
+        v.fail(name, "unknown_field", f"'{name}' is not a column of the import format.")
+
+    gtin = v.gtin("gtin")
+    category = v.choice("category", categories, reason="unknown_category", required=True)
+    product = {
+        "gtin": gtin,
+        "name_zh": v.text("name_zh", required=True),
+        "name_en": v.text("name_en"),
+        "brand": v.text("brand"),
+        "category": category,
+        "sales_unit_amount": v.decimal("sales_unit_amount", positive=True) or "1",
+        "sales_unit": v.choice("sales_unit", DECLARED_UNITS, reason="unknown_unit") or "item",
+        "net_content_amount": v.decimal("net_content_amount", positive=True),
+        "net_content_unit": v.choice("net_content_unit", DECLARED_UNITS, reason="unknown_unit"),
+    }
+    if (product["net_content_amount"] is None) != (product["net_content_unit"] is None):
+        v.fail(
+            "net_content_unit", "required", "net_content_amount and net_content_unit go together."
+        )
+
+    pcf = v.decimal("pcf", required=True)
+    status = v.choice("status", STORED_STATUSES, reason="unknown_status") or "valid"
+    certificate = {
+        "number": v.number("number"),
+        "body": v.choice("body", bodies, reason="unknown_body", required=True),
+        "standards": v.standards("standards"),
+        "pcf": pcf,
+        "declared_unit": v.choice(
+            "declared_unit", DECLARED_UNITS, reason="unknown_unit", required=True
+        ),
+        "declared_unit_amount": v.decimal("declared_unit_amount", positive=True) or "1",
+        "pcf_per_sales_unit": v.decimal("pcf_per_sales_unit"),
+        "system_boundary": v.choice(
+            "system_boundary", BOUNDARIES, reason="unknown_boundary", required=True
+        ),
+        "stages": v.stages("stages", pcf),
+        "reference_period_start": v.date("reference_period_start", required=True),
+        "reference_period_end": v.date("reference_period_end", required=True),
+        "issued_on": v.date("issued_on", required=True),
+        "valid_until": v.date("valid_until", required=True),
+        "status": status,
+        "status_reason": v.text("status_reason"),
+        "status_changed_on": v.date("status_changed_on"),
+        "verified_by": v.text("verified_by"),
+        "verified_on": v.date("verified_on"),
+        "characterization": v.choice(
+            "characterization", CHARACTERIZATIONS, reason="unknown_characterization"
+        )
+        or "AR6",
+        "factor_database": v.text("factor_database"),
+        "factor_database_version": v.text("factor_database_version"),
+    }
+    c = certificate
+    v.order("reference_period_end", c["reference_period_start"], c["reference_period_end"])
+    v.order("valid_until", c["issued_on"], c["valid_until"], strict=True)
+    if status != "valid" and not c["status_reason"]:
+        v.fail("status_reason", "required", f"A {status} certificate needs a status_reason.")
+    sample = v.boolean("sample")
+    if v.errors:
+        raise RowInvalid(v.errors)
+    return CertificateRecord(product=product, certificate=certificate, sample=sample)
+
+
+def validate_rows(
+    rows: Iterable[tuple[int, dict[str, Any]]],
+    *,
+    categories: frozenset[str],
+    bodies: frozenset[str],
+) -> list[Validated]:
+    """validate_row over a chunk; a row that was not a JSON object is rejected as such."""
+    validated: list[Validated] = []
+    for index, raw in rows:
+        if "__invalid__" in raw:
+            validated.append((index, [FieldError("row", "invalid_json", raw["__invalid__"])]))
+            continue
+        try:
+            validated.append((index, validate_row(raw, categories=categories, bodies=bodies)))
+        except RowInvalid as error:
+            validated.append((index, error.errors))
+    return validated
+
+
+def fast_gtin(text: str) -> str:
+    """GTIN-14 of ``text``, as app.core.codes.normalize_gtin returns it.
+
+    Bulk imports carry canonical GTIN-14s; checking those with the mod-10 rule directly is
+    ~60x cheaper than a full biip parse. Anything else (other lengths, a wrong check digit)
+    goes through normalize_gtin, which gives the error its message. A test checks the two agree.
+    """
+    if _GTIN14.fullmatch(text):
+        # Sums of ASCII codes: 7 digits weigh 3, 6 weigh 1, each code is its digit + 48.
+        codes = text.encode("ascii")
+        total = (sum(codes[0:13:2]) - 7 * 48) * 3 + sum(codes[1:13:2]) - 6 * 48
+        if (10 - total % 10) % 10 == codes[13] - 48:
+            return text
+    return normalize_gtin(text)
+
+
+@lru_cache(maxsize=256)
+def _split_standards(text: str) -> tuple[str, ...]:
+    """'A;B' -> ('A', 'B'); files repeat the same few lists, so parse each once."""
+    return tuple(dict.fromkeys(s.strip() for s in text.split(";") if s.strip()))
+
+
+@lru_cache(maxsize=4096)
+def _is_date(value: str) -> bool:
+    """Whether ``value`` is a real day written YYYY-MM-DD; files repeat the same dates."""
+    if len(value) != 10 or value[4] != "-" or value[7] != "-":
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+class _Validator:
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self.raw = raw
+        self.errors: list[FieldError] = []
+
+    def fail(self, name: str, reason: str, message: str) -> None:
+        self.errors.append(FieldError(name, reason, message))
+
+    def value(self, name: str, *, required: bool = False) -> Any:
+        """The field's value, stripped if text; None (absent) if missing, null or blank."""
+        value = self.raw.get(name)
+        if value.__class__ is str:
+            value = value.strip()
+        if value is None or value == "":
+            if required:
+                self.fail(name, "required", f"{name} is required.")
+            return None
+        return value
+
+    def text(self, name: str, *, required: bool = False) -> str | None:
+        value = self.value(name, required=required)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.fail(name, "invalid_text", f"{name} must be text.")
+            return None
+        if len(value) > _MAX_TEXT:
+            self.fail(name, "too_long", f"{name} is longer than {_MAX_TEXT} characters.")
+            return None
+        return value
+
+    def gtin(self, name: str) -> str | None:
+        value = self.value(name, required=True)
+        if value is None:
+            return None
+        try:
+            return fast_gtin(str(value))
+        except DomainError as error:
+            self.fail(name, "invalid_gtin", error.message)
+            return None
+
+    def number(self, name: str) -> str | None:
+        value = self.text(name, required=True)
+        if value is None:
+            return None
+        number = value.upper()
+        if not CERTIFICATE_NUMBER.match(number):
+            self.fail(
+                name,
+                "invalid_number",
+                f"'{value}' is not a certificate number (e.g. TJS-PCF-2025-0001).",
+            )
+            return None
+        return number
+
+    def choice(self, name: str, allowed: Any, *, reason: str, required: bool = False) -> str | None:
+        value = self.value(name, required=required)
+        if value is None:
+            return None
+        if not isinstance(value, str) or value not in allowed:
+            shown = (
+                ", ".join(sorted(allowed)) if len(allowed) <= 12 else f"{len(allowed)} known values"
+            )
+            self.fail(name, reason, f"'{value}' is not one of: {shown}.")
+            return None
+        return value
+
+    def decimal(self, name: str, *, required: bool = False, positive: bool = False) -> str | None:
+        value = self.raw.get(name)
+        if (
+            value.__class__ is str
+            and _PLAIN_DECIMAL.fullmatch(value)
+            and (not positive or value.strip("0."))
+        ):
+            return value  # the common case, decided without Decimal(); else the checks below
+        value = self.value(name, required=required)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            # Floats are refused: 0.1 is not exactly 0.1. Send decimals as strings.
+            self.fail(name, "invalid_decimal", f"{name} must be a decimal written as a string.")
+            return None
+        text = str(value)
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite() or "e" in text.lower():
+            self.fail(name, "invalid_decimal", f"'{text}' is not a plain decimal number.")
+            return None
+        if number < 0 or (positive and number == 0):
+            self.fail(
+                name, "out_of_range", f"{name} must be {'above' if positive else 'at least'} 0."
+            )
+            return None
+        return text
+
+    def date(self, name: str, *, required: bool = False) -> str | None:
+        value = self.value(name, required=required)
+        if value is None:
+            return None
+        if isinstance(value, str) and _is_date(value):
+            return value  # YYYY-MM-DD and a real day: already canonical
+        self.fail(name, "invalid_date", f"'{value}' is not a date (YYYY-MM-DD).")
+        return None
+
+    def order(
+        self, name: str, first: str | None, last: str | None, *, strict: bool = False
+    ) -> None:
+        if first and last and (last < first or (strict and last == first)):
+            self.fail(name, "date_order", f"{name} ({last}) must come after {first}.")
+
+    def boolean(self, name: str) -> bool:
+        value = self.value(name)
+        if value is None:
+            return False
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "1", "yes", "false", "0", "no"):
+            return value.lower() in ("true", "1", "yes")
+        self.fail(name, "invalid_boolean", f"'{value}' is not true or false.")
+        return False
+
+    def standards(self, name: str) -> tuple[str, ...] | None:
+        value = self.value(name, required=True)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            cited = _split_standards(value)
+        elif isinstance(value, list | tuple) and all(isinstance(s, str) for s in value):
+            cited = tuple(dict.fromkeys(s.strip() for s in value if s.strip()))
+        else:
+            self.fail(name, "invalid_list", f"{name} must be a list of standards.")
+            return None
+        unknown = [s for s in cited if s not in STANDARDS]
+        if unknown or not cited:
+            self.fail(
+                name,
+                "unknown_standard",
+                f"Unknown standard {unknown[0]!r}." if unknown else "No standard cited.",
+            )
+            return None
+        return cited
+
+    def stages(self, name: str, pcf: str | None) -> tuple[tuple[str, str], ...] | None:
+        value = self.value(name)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            try:
+                value = dict(part.split("=", 1) for part in value.split(";") if part.strip())
+            except ValueError:
+                self.fail(name, "invalid_stages", "stages must look like 'production=1.2;use=0.3'.")
+                return None
+        if not isinstance(value, Mapping):
+            self.fail(name, "invalid_stages", "stages must be an object of stage -> decimal.")
+            return None
+        stages: list[tuple[str, str]] = []
+        for stage, amount in value.items():
+            stage = str(stage).strip()
+            if stage not in STAGES:
+                self.fail(
+                    name, "unknown_stage", f"Unknown stage '{stage}' (known: {', '.join(STAGES)})."
+                )
+                return None
+            amount = amount.strip() if isinstance(amount, str) else amount
+            try:
+                if isinstance(amount, bool) or not isinstance(amount, str | int):
+                    raise InvalidOperation
+                number = Decimal(str(amount))
+                if not number.is_finite():
+                    raise InvalidOperation
+            except InvalidOperation:
+                self.fail(name, "invalid_decimal", f"Stage '{stage}' has no decimal value.")
+                return None
+            stages.append((stage, str(amount)))
+        if pcf is not None and sum(Decimal(a) for _, a in stages) != Decimal(pcf):
+            self.fail(
+                name,
+                "stages_sum",
+                f"The stages add up to {sum(Decimal(a) for _, a in stages)}, not pcf {pcf}.",
+            )
+            return None
+        return tuple(stages)

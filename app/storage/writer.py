@@ -1,0 +1,275 @@
+"""Writes the catalogue: one transaction per import or API call that becomes a new release,
+with batched existence checks, executemany per kind of statement, revisions, status events
+and audit. Implements the core's CatalogueWrites and CatalogueWriter protocols."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlite_utils import Database
+
+from app.core.changes import Change, Existing, ImportCounts
+from app.storage.benchmarks import refresh_benchmarks
+from app.storage.rows import (
+    CERTIFICATE_COLUMNS,
+    PRODUCT_COLUMNS,
+    certificate_values,
+    insert_sql,
+    product_values,
+    record_of_row,
+)
+from app.storage.transactions import Transaction, write_transaction
+
+_INSERT_CERT = insert_sql("certificates", CERTIFICATE_COLUMNS)
+_UPDATE_CERT = f"update certificates set {', '.join(f'{c} = ?' for c in CERTIFICATE_COLUMNS[1:])} where number = ?"
+_UPSERT_PRODUCT = insert_sql(
+    "products",
+    PRODUCT_COLUMNS,
+    f" on conflict(gtin) do update set "
+    f"{', '.join(f'{c} = excluded.{c}' for c in PRODUCT_COLUMNS[1:])}",
+)
+_AUDIT = insert_sql("audit_log", ("at", "actor", "action", "target", "release_id", "detail"))
+_STATUS_EVENT = insert_sql(
+    "certificate_status_events",
+    (
+        "number",
+        "from_status",
+        "to_status",
+        "effective_on",
+        "reason",
+        "release_id",
+        "recorded_at",
+        "actor",
+    ),
+)
+_RELEASE = insert_sql(
+    "releases",
+    ("id", "created_at", "source", "version", "products", "certificates", "factors", "content_hash",
+     "sample", "row_count", "inserted", "revised", "status_changes", "unchanged"),
+)  # fmt: skip
+_BENCHMARK = insert_sql(
+    "category_benchmarks",
+    (
+        "release_id",
+        "category",
+        "declared_unit",
+        "system_boundary",
+        "as_of",
+        "peers",
+        "median",
+        "points",
+    ),
+)
+_EXISTING = (
+    "select c.*, p.name_zh, p.name_en, p.brand, p.category, p.sales_unit_amount, "
+    "p.sales_unit, p.net_content_amount, p.net_content_unit "
+    "from certificates c join products p on p.gtin = c.gtin "
+    "where c.number in (select value from json_each(?))"
+)
+_SAVE_REVISION = (
+    "insert into certificate_revisions "
+    "(number, revision, data, superseded_in_release, superseded_at) "
+    "select number, revision, json_object("
+    + ", ".join(f"'{c}', {c}" for c in CERTIFICATE_COLUMNS if c not in ("number", "revision"))
+    + "), ?, ? from certificates where number = ?"
+)
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class SqliteCatalogueWrites:
+    """Write transactions on the catalogue; implements the core's CatalogueWrites."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @contextmanager
+    def writer(
+        self,
+        *,
+        source: str,
+        actor: str,
+        as_of: dt.date,
+        audit_each: bool = False,
+        wait_ms: int | None = None,
+    ) -> Iterator[SqliteWriter]:
+        """One atomic change of the catalogue: it becomes a new release when the writer
+        commits, or nothing changes. Raises Unavailable (another write holds the catalogue)."""
+        with write_transaction(self.db, wait_ms=wait_ms) as transaction:
+            transaction.keep = False  # until commit(): a dry run or no change keeps nothing
+            yield SqliteWriter(
+                self.db,
+                transaction,
+                source=source,
+                actor=actor,
+                as_of=as_of,
+                audit_each=audit_each,
+            )
+
+
+class SqliteWriter:
+    """An open write transaction; implements the core's CatalogueWriter."""
+
+    def __init__(
+        self,
+        db: Database,
+        transaction: Transaction,
+        *,
+        source: str,
+        actor: str,
+        as_of: dt.date,
+        audit_each: bool,
+    ) -> None:
+        self.db = db
+        self.conn = db.conn
+        self.transaction = transaction
+        self.source = source
+        self.actor = actor
+        self.as_of = as_of
+        self.audit_each = audit_each
+        self.release_id = (self.conn.execute("select max(id) from releases").fetchone()[0] or 0) + 1
+        self.categories = frozenset(r[0] for r in self.conn.execute("select id from categories"))
+        self.bodies = frozenset(
+            r[0] for r in self.conn.execute("select id from certification_bodies")
+        )
+
+    # -- reading ---------------------------------------------------------------------------
+    def existing(self, numbers: Iterable[str]) -> dict[str, Existing]:
+        """Stored certificates among ``numbers``, in one query."""
+        cursor = self.conn.execute(_EXISTING, [json.dumps(list(numbers))])
+        names = [d[0] for d in cursor.description]
+        found = {}
+        for values in cursor:
+            row = dict(zip(names, values, strict=True))
+            found[row["number"]] = Existing(
+                record_of_row(row), row["revision"] or 1, row["release_id"]
+            )
+        return found
+
+    def _stored_products(self, gtins: Iterable[str]) -> dict[str, tuple]:
+        columns = ", ".join(PRODUCT_COLUMNS)
+        sql = f"select {columns} from products where gtin in (select value from json_each(?))"
+        return {row[0]: tuple(row) for row in self.conn.execute(sql, [json.dumps(list(gtins))])}
+
+    # -- writing ---------------------------------------------------------------------------
+    def write(self, changes: Sequence[Change]) -> int:
+        """Write planned changes with one executemany per kind of statement; returns how many
+        products were new or changed."""
+        # Product fields travel on every row; write only products that are new or changed.
+        products = {c.record.gtin: product_values(c.record) for c in changes}
+        stored = self._stored_products(products)
+        changed_products = [v for g, v in products.items() if stored.get(g) != v]
+        self.conn.executemany(_UPSERT_PRODUCT, changed_products)
+        changes = [c for c in changes if c.kind != "unchanged"]
+        if not changes:
+            return len(changed_products)
+
+        stamp = now()
+        inserts = [
+            certificate_values(c.record, revision=1, release_id=self.release_id)
+            for c in changes
+            if c.kind == "create"
+        ]
+        self.conn.executemany(_INSERT_CERT, inserts)
+        revised = [c for c in changes if c.revises]
+        self.conn.executemany(
+            _SAVE_REVISION, [(self.release_id, stamp, c.record.number) for c in revised]
+        )
+        updates = []
+        for c in changes:
+            if c.existing is None or c.kind == "unchanged":
+                continue
+            revision = c.existing.revision + (1 if c.revises else 0)
+            values = certificate_values(c.record, revision=revision, release_id=self.release_id)
+            updates.append((*values[1:], c.record.number))
+        self.conn.executemany(_UPDATE_CERT, updates)
+        self.conn.executemany(
+            _STATUS_EVENT,
+            [
+                (
+                    e.number,
+                    e.from_status,
+                    e.to_status,
+                    e.effective_on,
+                    e.reason,
+                    self.release_id,
+                    stamp,
+                    self.actor,
+                )
+                for e in (c.event for c in changes)
+                if e is not None
+            ],
+        )
+        if self.audit_each:
+            self.conn.executemany(
+                _AUDIT,
+                [
+                    (
+                        stamp,
+                        self.actor,
+                        f"certificate.{c.kind}",
+                        c.record.number,
+                        self.release_id,
+                        json.dumps(
+                            {
+                                "status": c.record.certificate["status"],
+                                "reason": c.record.certificate["status_reason"],
+                            },
+                            ensure_ascii=False,
+                        ),
+                    )
+                    for c in changes
+                    if c.kind != "unchanged"
+                ],
+            )
+        return len(changed_products)
+
+    def commit(self, counts: ImportCounts, *, content_hash: str, detail: dict[str, Any]) -> None:
+        """Record the release and its benchmarks; the transaction commits as the writer's
+        block ends."""
+
+        def count(table: str) -> int:
+            return self.conn.execute(f"select count(*) from [{table}]").fetchone()[0]
+
+        previous = self.conn.execute(
+            "select sample from releases order by id desc limit 1"
+        ).fetchone()
+        self.conn.execute(
+            _RELEASE,
+            (
+                self.release_id,
+                now(),
+                self.source,
+                None,
+                count("products"),
+                count("certificates"),
+                count("factors"),
+                content_hash,
+                previous[0] if previous else 0,
+                counts.rows,
+                counts.inserted,
+                counts.revised,
+                counts.status_changes,
+                counts.unchanged,
+            ),
+        )
+        if not self.audit_each:
+            self.conn.execute(
+                _AUDIT,
+                (
+                    now(),
+                    self.actor,
+                    "import",
+                    self.source,
+                    self.release_id,
+                    json.dumps(detail, ensure_ascii=False),
+                ),
+            )
+        refresh_benchmarks(self.db, self.release_id, self.as_of)
+        self.transaction.keep = True
