@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
-from app import cli, clock, db, errors
+from app import cli, clock, db, errors, parsing
 from app.config import Config
 from app.http import ResponseCache
 from schemas.common import ErrorSchema
@@ -20,6 +20,7 @@ class TanjiApi(Api):
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.json = parsing.JSONProvider(app)
     app.config.from_object(Config)
     app.config.from_prefixed_env("TANJI")
     if test_config:

@@ -13,6 +13,7 @@ from app.core import errors as domain
 #: Domain error -> HTTP status. The most specific class wins (checked in MRO order).
 STATUS = {
     domain.NotACode: 400,
+    domain.MalformedBody: 400,
     domain.InvalidCode: 422,
     domain.InvalidInput: 422,
     domain.NotFound: 404,

@@ -12,6 +12,7 @@ from typing import Any
 from marshmallow import Schema, fields, pre_load, validate
 
 from app.core.changes import ACTIONS
+from schemas.common import Day
 
 
 class CertificateBatchRequest(Schema):
@@ -61,6 +62,4 @@ class StatusChangeRequest(Schema):
         load_default=None,
         metadata={"description": "Required to suspend or revoke"},
     )
-    effective_on = fields.Date(
-        load_default=None, metadata={"description": "Default: today (UTC+8)"}
-    )
+    effective_on = Day(load_default=None, metadata={"description": "Default: today (UTC+8)"})

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 from marshmallow.experimental.context import Context
+
+from app.core import bounds
+from app.core.errors import InvalidInput
 
 LANGS = ("zh-CN", "en")
 
@@ -40,6 +44,34 @@ class Translations(fields.Field):
         if value is None:
             return None
         return {"zh-CN": value.zh, "en": value.en}
+
+
+class DecimalIn(fields.Decimal):
+    """A decimal in a request: a plain decimal string ("12.5", preferred) or a JSON number,
+    read exactly (app.parsing never turns a number into a float) and bounded by
+    app.core.bounds, so no input can overflow the arithmetic behind it."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        try:
+            return bounds.parse_decimal(value)
+        except InvalidInput as error:
+            raise ValidationError(error.message) from None
+
+
+class Day(fields.Date):
+    """A date in a request (YYYY-MM-DD), within app.core.bounds' FIRST_DAY..LAST_DAY."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.date:
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not bounds.FIRST_DAY <= day <= bounds.LAST_DAY:
+            raise ValidationError(bounds.out_of_range_day(day))
+        return day
+
+
+def Month(**kwargs: Any) -> fields.String:  # noqa: N802 (used like a field class)
+    """A month in a request (YYYY-MM), within app.core.bounds' FIRST_DAY..LAST_DAY."""
+    pattern = validate.Regexp(bounds.MONTH_PATTERN, error="Expected a month as YYYY-MM.")
+    return fields.String(validate=pattern, **kwargs)
 
 
 class ErrorSchema(Schema):

@@ -10,9 +10,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from schemas.common import current_lang, dump
-
-MONTH = validate.Regexp(r"^\d{4}-\d{2}$", error="Expected a month as YYYY-MM.")
+from schemas.common import Day, DecimalIn, Month, current_lang, dump
 
 
 def text(value: Any) -> str | None:
@@ -29,26 +27,26 @@ class Strict(Schema):
 
 # -- requests ----------------------------------------------------------------------------
 class QuantityIn(Strict):
-    amount = fields.Decimal(required=True, metadata={"example": "250"})
+    amount = DecimalIn(required=True, metadata={"example": "250"})
     unit = fields.String(
         required=True, validate=validate.Length(max=16), metadata={"example": "kWh"}
     )
 
 
 class PeriodIn(Strict):
-    start = fields.Date(metadata={"description": "First day (inclusive)"})
-    end = fields.Date(metadata={"description": "Last day (inclusive)"})
-    month = fields.String(validate=MONTH, metadata={"example": "2026-05"})
+    start = Day(metadata={"description": "First day (inclusive)"})
+    end = Day(metadata={"description": "Last day (inclusive)"})
+    month = Month(metadata={"example": "2026-05"})
 
 
 class CarIn(Strict):
     fuel = fields.String(required=True, validate=validate.OneOf(("petrol", "diesel")))
-    amount = fields.Decimal(metadata={"description": "Fuel bought, with unit (L or m3)"})
+    amount = DecimalIn(metadata={"description": "Fuel bought, with unit (L or m3)"})
     unit = fields.String(validate=validate.Length(max=16), metadata={"example": "L"})
     distance = fields.Nested(
         QuantityIn, metadata={"description": "Distance driven (km or m), with consumption"}
     )
-    consumption = fields.Decimal(metadata={"description": "Litres per 100 km"})
+    consumption = DecimalIn(metadata={"description": "Litres per 100 km"})
 
 
 class PurchaseIn(Strict):
@@ -57,7 +55,7 @@ class PurchaseIn(Strict):
         validate=validate.Length(min=1, max=4096),
         metadata={"description": "Anything /v1/resolve accepts", "example": "09506000134352"},
     )
-    quantity = fields.Decimal(
+    quantity = DecimalIn(
         load_default=None, metadata={"description": "Sales units bought; default 1"}
     )
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.core.saved_households import ENTRY_KINDS
-from schemas.common import LangQuery, current_lang
-from schemas.estimator import MONTH, QuantityIn, Strict, text
+from schemas.common import Day, DecimalIn, LangQuery, Month, current_lang
+from schemas.estimator import QuantityIn, Strict, text
 
 
 # -- requests ----------------------------------------------------------------------------
 class EstimateQuery(LangQuery):
-    start = fields.Date()
-    end = fields.Date()
-    month = fields.String(validate=MONTH)
+    start = Day()
+    end = Day()
+    month = Month()
 
 
 class HouseholdIn(Strict):
@@ -33,18 +33,18 @@ class HouseholdIn(Strict):
 
 class EntryIn(Strict):
     kind = fields.String(required=True, validate=validate.OneOf(ENTRY_KINDS))
-    date = fields.Date(metadata={"description": "Day of a purchase (or a one-day bill)"})
-    start = fields.Date(metadata={"description": "First day a bill covers"})
-    end = fields.Date(metadata={"description": "Last day a bill covers"})
-    month = fields.String(validate=MONTH, metadata={"description": "Or the month a bill covers"})
+    date = Day(metadata={"description": "Day of a purchase (or a one-day bill)"})
+    start = Day(metadata={"description": "First day a bill covers"})
+    end = Day(metadata={"description": "Last day a bill covers"})
+    month = Month(metadata={"description": "Or the month a bill covers"})
     code = fields.String(
         validate=validate.Length(min=1, max=4096), metadata={"description": "Purchases"}
     )
-    quantity = fields.Decimal(metadata={"description": "Purchases: sales units; default 1"})
-    amount = fields.Decimal()
+    quantity = DecimalIn(metadata={"description": "Purchases: sales units; default 1"})
+    amount = DecimalIn()
     unit = fields.String(validate=validate.Length(max=16))
     distance = fields.Nested(QuantityIn, metadata={"description": "Cars (kind petrol or diesel)"})
-    consumption = fields.Decimal(metadata={"description": "Cars: litres per 100 km"})
+    consumption = DecimalIn(metadata={"description": "Cars: litres per 100 km"})
 
 
 # -- responses ---------------------------------------------------------------------------

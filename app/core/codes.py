@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
@@ -26,6 +27,21 @@ CERTIFICATE_NUMBER = re.compile(r"^[A-Z][A-Z0-9]{1,11}(?:-[A-Z0-9]{1,16}){1,6}$"
 LABEL_PATH = re.compile(r"^/c/([^/]+)/?$")
 _CHECK_DIGIT = re.compile(r"Expected (\d), got (\d)")
 _MAX_TEXT = 4096
+
+
+def ascii_text(text: str) -> str:
+    """``text`` with fullwidth forms (NFKC) and every script's decimal digits in ASCII.
+
+    GS1 keys are ASCII digits, but a person may type a GTIN with a Chinese IME in fullwidth
+    mode (０９５...) or in Arabic-Indic digits (٠٩٥...): those name the same product, so they
+    are normalised here, once, before parsing; a stored key or a lookup key is always ASCII.
+    """
+    if text.isascii():
+        return text
+    return "".join(
+        str(unicodedata.decimal(ch)) if unicodedata.category(ch) == "Nd" else ch
+        for ch in unicodedata.normalize("NFKC", text)
+    )
 
 
 @dataclass(frozen=True)
@@ -68,7 +84,7 @@ def normalize_gtin(text: str, symbology: str | None = None) -> str:
     on a bad check digit. Cached: it sits on the lookup hot path and biip's parse costs more
     than the whole lookup.
     """
-    return _gtin_of_digits(text.strip(), symbology)[0]
+    return _gtin_of_digits(ascii_text(text).strip(), symbology)[0]
 
 
 def _gtin_of_digits(digits: str, symbology: str | None) -> tuple[str, str]:
@@ -116,7 +132,7 @@ def parse_scanned(text: str, *, public_base_url: str) -> ScannedCode:
         raise NotACode(
             f"The scanned text is longer than {_MAX_TEXT} characters.", input=_short(text)
         )
-    raw = text.strip().replace("\u001d", "\x1d")
+    raw = ascii_text(text).strip().replace("\u001d", "\x1d")
 
     symbology = None
     if raw.startswith("]") and len(raw) >= 3:

@@ -80,3 +80,9 @@ class PayloadTooLarge(DomainError):
     """An upload over the size or pixel limits (including decompression bombs)."""
 
     reason = "payload_too_large"
+
+
+class MalformedBody(DomainError):
+    """A request body that is not valid JSON (syntax, encoding, lone surrogates, too deep)."""
+
+    reason = "invalid_json"

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.core.activities import Activity, measure
+from app.core.bounds import check_day
 from app.core.comparisons import Comparison, View, compare, grid_views
 from app.core.errors import InvalidInput
 from app.core.factors import Factor, FactorQuery, FactorStore, latest
@@ -127,10 +128,13 @@ def period_of(
             raise InvalidInput(
                 f"'{month}' is not a month (YYYY-MM).", field="period.month"
             ) from None
+        check_day(first, field="period.month")
         following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
         return first, following - dt.timedelta(days=1)
     if start is None or end is None:
         raise InvalidInput("Give a month, or both start and end dates.", field="period")
+    check_day(start, field="period.start")
+    check_day(end, field="period.end")
     if end < start:
         raise InvalidInput("The period ends before it starts.", field="period.end")
     if (end - start).days + 1 > MAX_PERIOD_DAYS:

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
+from app.core.bounds import MAX_DECIMAL_CHARS, PLAIN_DECIMAL, exact_sum, parse_decimal
 from app.core.codes import CERTIFICATE_NUMBER, normalize_gtin
 from app.core.errors import DomainError, InvalidInput
 from app.core.footprints import BOUNDARIES, DECLARED_UNITS, STORED_STATUSES
@@ -63,8 +64,6 @@ STATUS_FIELDS = ("status", "status_reason", "status_changed_on")
 
 _MAX_TEXT = 500
 _GTIN14 = re.compile(r"[0-9]{14}")  # ASCII only: \d also matches other scripts' digits
-#: Decimals as import files write them; these need no Decimal() to be known plain and >= 0.
-_PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 @dataclass(frozen=True)
@@ -331,7 +330,7 @@ class _Validator:
         value = self.raw.get(name)
         if (
             value.__class__ is str
-            and _PLAIN_DECIMAL.fullmatch(value)
+            and PLAIN_DECIMAL.fullmatch(value)  # bounded: no Decimal() needed
             and (not positive or value.strip("0."))
         ):
             return value  # the common case, decided without Decimal(); else the checks below
@@ -344,11 +343,17 @@ class _Validator:
             return None
         text = str(value)
         try:
-            number = Decimal(text)
+            # Bounded before Decimal() reads it: a 200,000-digit value is refused unread.
+            number = Decimal(text) if len(text) <= MAX_DECIMAL_CHARS + 1 else None
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite() or "e" in text.lower():
-            self.fail(name, "invalid_decimal", f"'{text}' is not a plain decimal number.")
+            self.fail(name, "invalid_decimal", f"'{text[:40]}' is not a plain decimal number.")
+            return None
+        try:
+            parse_decimal(number.copy_abs())
+        except InvalidInput as error:
+            self.fail(name, "invalid_decimal", error.message)
             return None
         if number < 0 or (positive and number == 0):
             self.fail(
@@ -429,18 +434,19 @@ class _Validator:
             try:
                 if isinstance(amount, bool) or not isinstance(amount, str | int):
                     raise InvalidOperation
+                if len(str(amount)) > MAX_DECIMAL_CHARS + 1:
+                    raise InvalidOperation
                 number = Decimal(str(amount))
                 if not number.is_finite():
                     raise InvalidOperation
-            except InvalidOperation:
+                parse_decimal(number.copy_abs())
+            except (InvalidOperation, InvalidInput):
                 self.fail(name, "invalid_decimal", f"Stage '{stage}' has no decimal value.")
                 return None
             stages.append((stage, str(amount)))
-        if pcf is not None and sum(Decimal(a) for _, a in stages) != Decimal(pcf):
-            self.fail(
-                name,
-                "stages_sum",
-                f"The stages add up to {sum(Decimal(a) for _, a in stages)}, not pcf {pcf}.",
-            )
+        # Exactly, as documented: the default context would round each sum to 28 digits.
+        total = exact_sum(Decimal(a) for _, a in stages)
+        if pcf is not None and total != Decimal(pcf):
+            self.fail(name, "stages_sum", f"The stages add up to {total}, not pcf {pcf}.")
             return None
         return tuple(stages)

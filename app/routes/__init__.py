@@ -6,14 +6,21 @@ import copy
 import datetime as dt
 from http import HTTPStatus
 
+import flask_smorest
 from flask import current_app, request
 
-from app import clock, i18n
+from app import clock, i18n, parsing
 from schemas.common import ErrorSchema
 
 #: flask-smorest names its response components after http.HTTPStatus members, and 422's name
 #: differs between Python versions (UNPROCESSABLE_ENTITY, UNPROCESSABLE_CONTENT from 3.13).
 UNPROCESSABLE = HTTPStatus(422).name
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint, parsing JSON bodies with app.parsing (hostile bodies get 400)."""
+
+    ARGUMENTS_PARSER = parsing.parser
 
 
 def today() -> dt.date:

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.core.footprints import lookup_certificate
 from app.core.ingest import change_status, publish
 from app.db import get_api_keys, get_catalogue, get_catalogue_writes
-from app.routes import UNPROCESSABLE, lang, today
+from app.routes import UNPROCESSABLE, Blueprint, lang, today
 from schemas.admin import CertificateBatchRequest, StatusChangeRequest, WriteResultSchema
 from schemas.certificates import CertificateWithProductSchema
 from schemas.common import dump

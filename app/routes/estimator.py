@@ -7,14 +7,13 @@ from typing import Any
 
 from flask import Response, current_app, jsonify
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.core import estimator as core
 from app.core.activities import Activity
 from app.core.errors import InvalidInput
 from app.core.purchases import Purchase
 from app.db import get_catalogue
-from app.routes import UNPROCESSABLE, lang, today
+from app.routes import UNPROCESSABLE, Blueprint, lang, today
 from schemas.estimator import EstimateRequest, EstimateSchema, render_estimate
 
 blp = Blueprint(

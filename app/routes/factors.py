@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.core.factors import FactorQuery, get_factor
 from app.db import get_catalogue
 from app.http import json_lookup
-from app.routes import alt_responses, lang
+from app.routes import Blueprint, alt_responses, lang
 from schemas.common import LANG_PARAMETER, dump
 from schemas.factors import FactorListSchema, FactorQuerySchema, FactorSchema
 

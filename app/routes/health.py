@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.db import get_catalogue
+from app.routes import Blueprint
 from schemas.health import HealthSchema
 
 blp = Blueprint("health", __name__, url_prefix="/v1/health", description="Service health")

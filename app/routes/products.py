@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.core.codes import normalize_gtin
 from app.core.footprints import lookup_product
 from app.db import get_catalogue
 from app.http import json_lookup
-from app.routes import alt_responses, lang, today
+from app.routes import Blueprint, alt_responses, lang, today
 from schemas.common import LANG_PARAMETER, dump
 from schemas.products import ProductFootprintSchema
 

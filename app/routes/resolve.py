@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask import current_app, jsonify
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.core.errors import InvalidInput
 from app.core.footprints import resolve, resolve_many
 from app.db import get_catalogue
 from app.errors import error_body
 from app.http import json_lookup
-from app.routes import alt_responses, lang, today
+from app.routes import Blueprint, alt_responses, lang, today
 from schemas.common import dump
 from schemas.resolve import BatchResponseSchema, ResolutionSchema, ResolveBatchRequest, ResolveQuery
 

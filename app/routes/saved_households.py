@@ -10,14 +10,13 @@ from decimal import Decimal
 import click
 from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.core import saved_households as households
 from app.core.errors import InvalidInput
 from app.core.estimator import period_of
 from app.core.saved_households import CONSENT_TEXT, CONSENT_VERSION, Entry, Household
 from app.db import get_households, open_stores
-from app.routes import UNPROCESSABLE, lang, today
+from app.routes import UNPROCESSABLE, Blueprint, lang, today
 from app.routes.estimator import run_estimate
 from schemas.common import dump
 from schemas.estimator import EstimateSchema

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from werkzeug.datastructures import FileStorage
 
 from app.core.decode import DecodeLimits
@@ -19,7 +18,7 @@ from app.core.errors import InvalidInput, UnsupportedMediaType
 from app.core.scans import scan
 from app.db import get_catalogue
 from app.errors import error_body
-from app.routes import alt_responses, lang, today
+from app.routes import Blueprint, alt_responses, lang, today
 from schemas.common import LANG_PARAMETER, dump
 from schemas.scans import ScanResponseSchema, ScanUpload
 

@@ -1,0 +1,114 @@
+"""The one JSON parser every request body goes through (webargs for the views, and
+``request.get_json``), so a hostile body is a 400 wherever it is sent.
+
+Decimals are read exactly: a JSON number with a fraction becomes a ``Decimal``, never a float.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from typing import Any, NoReturn
+
+from flask.json.provider import DefaultJSONProvider
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
+
+from app.core.errors import InvalidInput, MalformedBody
+
+#: Deepest nesting of arrays and objects a body may have (Tanji's deepest request is 4).
+MAX_DEPTH = 32
+#: A \\u escape of a UTF-16 surrogate; only such an escape can put a lone surrogate in a string.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def loads(data: bytes | bytearray | str) -> Any:
+    """Parse a JSON body. Raises MalformedBody (400) for anything RFC 8259 / I-JSON refuses:
+    bad syntax, non-UTF-8 bytes, NaN/Infinity, lone surrogates, or nesting beyond MAX_DEPTH."""
+    if isinstance(data, bytes | bytearray):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise MalformedBody("The request body is not UTF-8 text.") from None
+    else:
+        text = data
+    try:
+        value = json.loads(text, parse_float=Decimal, parse_constant=_no_constants)
+    except RecursionError:
+        raise MalformedBody(_too_deep(), max_depth=MAX_DEPTH) from None
+    except ValueError as error:  # JSONDecodeError, NaN, or an integer over 4,300 digits
+        raise MalformedBody(f"The request body is not valid JSON: {error}") from None
+    # Cheap pre-checks keep the common body free of tree walks.
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        _check_depth(value)
+    if _SURROGATE_ESCAPE.search(text):
+        _check_text(value)
+    return value
+
+
+def _too_deep() -> str:
+    return f"The request body nests arrays or objects more than {MAX_DEPTH} deep."
+
+
+def _check_depth(value: Any) -> None:
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise MalformedBody(_too_deep(), max_depth=MAX_DEPTH)
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+
+
+def _check_text(value: Any) -> None:
+    try:
+        json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")
+    except UnicodeEncodeError:
+        raise MalformedBody(
+            "The request body holds a lone UTF-16 surrogate (e.g. \\ud800): "
+            "text must be valid Unicode."
+        ) from None
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, reading request bodies with ``loads`` above."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return loads(s)
+
+
+class Parser(FlaskParser):
+    """webargs' Flask parser, reading JSON bodies with ``loads`` above."""
+
+    def _raw_load_json(self, req: Any) -> Any:
+        if not is_json_request(req):
+            return core.missing
+        return loads(req.get_data(cache=True))
+
+    def handle_error(self, error: Any, req: Any, schema: Any, **kwargs: Any) -> NoReturn:
+        """A request that fails its schema is a 422 in the one error shape: `reason`
+        invalid_input, the first bad `field` as a path (``car[0].amount``), and every
+        message keyed by location then field, as webargs reports them."""
+        message, field = _first_problem(error.messages)
+        raise InvalidInput(message, field=field, **error.messages)
+
+
+def _first_problem(messages: Any) -> tuple[str, str]:
+    """(message, field path) of the first error in webargs' {location: {field: ...}}."""
+    path = ""
+    node = next(iter(messages.values()), messages)  # skip the location
+    while isinstance(node, dict) and node:
+        key, node = next(iter(node.items()))
+        if key == "_schema":
+            continue
+        path += f"[{key}]" if isinstance(key, int) else f".{key}" if path else str(key)
+    text = node[0] if isinstance(node, list) and node else str(node)
+    return (f"{path}: {text}" if path else str(text)), path or "body"
+
+
+parser = Parser()
