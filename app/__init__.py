@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["RESPONSE_CACHE_SIZE"], app.config["CACHE_MAX_AGE"]
     )
 
+    from app import pact
     from app.routes import (
         admin,
         certificates,
@@ -74,4 +75,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(labels.bp)
     ratelimit.init_app(app, scans.blp)
     cors.init_app(app)
+    pact.init_app(app)
     return app

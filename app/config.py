@@ -40,6 +40,22 @@ class Config:
     READ_MMAP_MB = 1024
     # How long an ingest API write waits for another write (e.g. an import) before a 503, in ms.
     ADMIN_WRITE_TIMEOUT_MS = 10000
+    # PACT v3: lifetime of a bearer token from /auth/token, in seconds.
+    PACT_TOKEN_TTL = 3600
+    # PACT v3: who may receive answers to RequestCreatedEvents, as a JSON object mapping each
+    # allowed base URL to {"client_id", "client_secret"} for <url>/auth/token. No other
+    # event source is ever called.
+    PACT_EVENT_RECIPIENTS: dict = {}
+    # PACT v3: attempts to deliver one answer before it is marked failed.
+    PACT_EVENT_MAX_ATTEMPTS = 8
+    # PACT v3: wait before the first retry, in seconds; doubles with each further attempt.
+    PACT_EVENT_RETRY_SECONDS = 2.0
+    # PACT v3: timeout of each HTTP request to a recipient, in seconds.
+    PACT_EVENT_TIMEOUT = 10.0
+    # PACT v3: how often a served worker looks for due answers, in seconds.
+    PACT_EVENT_POLL_SECONDS = 1.0
+    # PACT v3: served workers run a thread that sends queued answers.
+    PACT_DELIVERY_THREAD = True
 
     # flask-smorest / OpenAPI
     API_TITLE = "Tanji 碳迹 API"

@@ -25,6 +25,7 @@ from app.storage.catalog import SqliteCatalogue
 from app.storage.households import SqliteHouseholds
 from app.storage.import_files import ImportFile
 from app.storage.keys import ApiKeys
+from app.storage.pact import SqlitePactStore, SqliteRevisions
 from app.storage.seed import seed
 from app.storage.transactions import write_transaction
 from app.storage.writer import SqliteCatalogueWrites
@@ -161,3 +162,32 @@ def init_db_command(no_seed: bool) -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
+
+
+# -- PACT v3 -------------------------------------------------------------------------------
+def get_pact_store() -> SqlitePactStore:
+    """PACT clients, tokens and event outbox on this request's connection."""
+    return SqlitePactStore(get_db())
+
+
+def get_pact_revisions() -> SqliteRevisions:
+    """Certificate revisions, as PACT footprints read them, for this request."""
+    return SqliteRevisions(get_catalogue())
+
+
+class PactConnection:
+    """PACT storage on a connection of its own (CLI commands, the event delivery thread)."""
+
+    def __init__(self, path: str) -> None:
+        self.db = connect(path)
+        self.store = SqlitePactStore(self.db)
+        self.revisions = SqliteRevisions(SqliteCatalogue(self.db))
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> PactConnection:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -230,3 +230,39 @@ def m100_households(db: Database) -> None:
         foreign_keys=[("household_id", "households", "id")],
     )
     db["household_entries"].create_index(["household_id", "start_on"])
+
+
+@migrations()
+def m300_pact(db: Database) -> None:
+    """PACT v3: data-recipient clients, their bearer tokens, and the outbox of events to send."""
+    db["pact_clients"].create(
+        {"id": str, "name": str, "secret_sha256": str, "created_at": str, "revoked_at": str},
+        pk="id",
+        not_null={"name", "secret_sha256", "created_at"},
+    )
+    db["pact_tokens"].create(
+        {"token_sha256": str, "client_id": str, "issued_at": str, "expires_at": str},
+        pk="token_sha256",
+        not_null={"client_id", "issued_at", "expires_at"},
+        foreign_keys=[("client_id", "pact_clients", "id")],
+    )
+    db["pact_tokens"].create_index(["client_id"])
+    # One row per event to send; a worker leases a due row, so several workers never send
+    # the same event at once, and a restart finds every row not yet done.
+    db["pact_outbox"].create(
+        {
+            "id": int,
+            "recipient": str,  # the allow-listed base URL the event goes to
+            "request": str,  # JSON of the RequestCreatedEvent being answered
+            "status": str,  # pending | done | failed
+            "attempts": int,
+            "next_attempt_at": float,  # epoch seconds
+            "lease_until": float,
+            "last_error": str,
+            "created_at": str,
+            "done_at": str,
+        },
+        pk="id",
+        not_null={"recipient", "request", "status", "attempts", "next_attempt_at", "created_at"},
+    )
+    db["pact_outbox"].create_index(["status", "next_attempt_at"])
