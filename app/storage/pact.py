@@ -14,6 +14,7 @@ from app.core.pact import RevisionRecord
 from app.core.pact_auth import Client, StoredToken
 from app.core.pact_events import OutboxJob
 from app.storage.catalog import SqliteCatalogue
+from app.storage.transactions import write_transaction
 
 
 class SqliteRevisions:
@@ -115,8 +116,7 @@ class SqlitePactStore:
         ]
 
     def revoke_client(self, client_id: str, at: str) -> Client | None:
-        with self.db.conn:
-            self.db.execute("BEGIN IMMEDIATE")
+        with write_transaction(self.db):
             self.db.execute(
                 "update pact_clients set revoked_at = coalesce(revoked_at, ?) where id = ?",
                 [at, client_id],

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from app.core.pact import footprint_id
-from bench.certificates import rows
+from fixtures.certificates import rows
 from tests.conftest import TODAY
 from tests.pact.conftest import PUBLIC, assert_pact_error
 from tests.pact.suite import assert_valid
