@@ -38,12 +38,27 @@ def catalogue_data() -> dict:
 
 
 @pytest.fixture
-def app(tmp_path):
-    app = create_app(
-        {"TESTING": True, "DATABASE": str(tmp_path / "tanji.db"), "TODAY": TODAY.isoformat()}
-    )
-    yield app
+def make_app(tmp_path):
+    """The one way tests build the app: a fresh database in tmp_path, seeded from fixtures/,
+    "today" pinned; keyword arguments override any other setting."""
+
+    def make(**config):
+        return create_app(
+            {
+                "TESTING": True,
+                "DATABASE": str(tmp_path / "tanji.db"),
+                "TODAY": TODAY.isoformat(),
+                **config,
+            }
+        )
+
+    yield make
     close_thread_connections()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
 
 
 @pytest.fixture

@@ -6,19 +6,9 @@ from __future__ import annotations
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from app import create_app
-from tests.conftest import TODAY
 
-
-def test_no_operation_answers_5xx_to_generated_requests(tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE": str(tmp_path / "tanji.db"),
-            "TODAY": TODAY.isoformat(),
-            "RATELIMIT_ENABLED": False,
-        }
-    )
+def test_no_operation_answers_5xx_to_generated_requests(make_app):
+    app = make_app(RATELIMIT_ENABLED=False)
     schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 20

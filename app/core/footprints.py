@@ -214,10 +214,13 @@ def view(
 def footprint_of(
     product: Product, certificates: Sequence[Certificate], today: dt.date
 ) -> ProductFootprint:
-    """Current certificate = the newest currently valid one, else the newest issued one.
+    """Current certificate = the newest currently valid one, else the newest issued one
+    (newest: by issued_on, then number).
 
     A product whose only certificates are expired, suspended or revoked still shows the
-    newest of them, with its status, and ``certified`` false.
+    newest of them, with its status, and ``certified`` false. This is the one rule: the
+    category benchmarks' peers (storage computes them for a whole release at once) are the
+    products it certifies, and a test checks storage agrees.
     """
     ordered = sorted(certificates, key=lambda c: (c.issued_on, c.number), reverse=True)
     views = [view(c, today) for c in ordered if c.issued_on <= today] or [

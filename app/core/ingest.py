@@ -96,7 +96,9 @@ class _Release:
         self.actor_body = actor_body
         self.counts = ImportCounts()
 
-    def add(self, validated: list[Validated], on_reject: OnReject, *, strict: bool = False):
+    def add(
+        self, validated: list[Validated], on_reject: OnReject, *, strict: bool = False
+    ) -> list[Change]:
         """Plan and write a chunk of validated rows; rejected rows are reported through
         ``on_reject`` and not written. Returns the changes planned.
 

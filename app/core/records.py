@@ -22,40 +22,72 @@ STANDARDS = ("GB/T 24067-2024", "ISO 14067:2018", "PAS 2050:2011", "ISO/TS 14067
 STAGES = ("raw_material_acquisition", "production", "distribution", "use", "end_of_life")
 CHARACTERIZATIONS = ("AR5", "AR6")
 
-PRODUCT_FIELDS = (
-    "gtin",
-    "name_zh",
-    "name_en",
-    "brand",
-    "category",
-    "sales_unit_amount",
-    "sales_unit",
-    "net_content_amount",
-    "net_content_unit",
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a certificate row: how it is checked, and the value it takes when absent.
+
+    This table is the one definition of a certificate's fields: validation walks it, and
+    storage derives its columns and row mapping from it (a test checks the table matches).
+    ``kind`` is text, choice (of ``choices``, or of the catalogue's ``categories`` /
+    ``bodies``), gtin, number, decimal (``positive``: > 0), date, standards (a list) or
+    stages (stage -> decimal)."""
+
+    name: str
+    kind: str
+    required: bool = False
+    default: str | None = None
+    choices: tuple[str, ...] | str = ()
+    reason: str = ""  # why a value not among the choices is rejected
+    positive: bool = False
+
+
+def _unit(name: str, **options: Any) -> Field:
+    return Field(name, "choice", choices=DECLARED_UNITS, reason="unknown_unit", **options)
+
+
+PRODUCT = (
+    Field("gtin", "gtin", required=True),
+    Field("name_zh", "text", required=True),
+    Field("name_en", "text"),
+    Field("brand", "text"),
+    Field("category", "choice", True, choices="categories", reason="unknown_category"),
+    Field("sales_unit_amount", "decimal", default="1", positive=True),
+    _unit("sales_unit", default="item"),
+    Field("net_content_amount", "decimal", positive=True),
+    _unit("net_content_unit"),
 )
-CERTIFICATE_FIELDS = (
-    "number",
-    "body",
-    "standards",
-    "pcf",
-    "declared_unit",
-    "declared_unit_amount",
-    "pcf_per_sales_unit",
-    "system_boundary",
-    "stages",
-    "reference_period_start",
-    "reference_period_end",
-    "issued_on",
-    "valid_until",
-    "status",
-    "status_reason",
-    "status_changed_on",
-    "verified_by",
-    "verified_on",
-    "characterization",
-    "factor_database",
-    "factor_database_version",
+CERTIFICATE = (
+    Field("number", "number", required=True),
+    Field("body", "choice", True, choices="bodies", reason="unknown_body"),
+    Field("standards", "standards", required=True),
+    Field("pcf", "decimal", required=True),
+    _unit("declared_unit", required=True),
+    Field("declared_unit_amount", "decimal", default="1", positive=True),
+    Field("pcf_per_sales_unit", "decimal"),
+    Field("system_boundary", "choice", True, choices=BOUNDARIES, reason="unknown_boundary"),
+    Field("stages", "stages"),
+    Field("reference_period_start", "date", required=True),
+    Field("reference_period_end", "date", required=True),
+    Field("issued_on", "date", required=True),
+    Field("valid_until", "date", required=True),
+    Field("status", "choice", default="valid", choices=STORED_STATUSES, reason="unknown_status"),
+    Field("status_reason", "text"),
+    Field("status_changed_on", "date"),
+    Field("verified_by", "text"),
+    Field("verified_on", "date"),
+    Field(
+        "characterization",
+        "choice",
+        default="AR6",
+        choices=CHARACTERIZATIONS,
+        reason="unknown_characterization",
+    ),
+    Field("factor_database", "text"),
+    Field("factor_database_version", "text"),
 )
+PRODUCT_FIELDS = tuple(f.name for f in PRODUCT)
+CERTIFICATE_FIELDS = tuple(f.name for f in CERTIFICATE)
 #: Every column of the import format, in the documented order (CSV header).
 FIELDS = PRODUCT_FIELDS + CERTIFICATE_FIELDS + ("sample",)
 _KNOWN = frozenset(FIELDS) | {"reference_period"}
@@ -145,59 +177,19 @@ def validate_row(
     for name in unknown:
         v.fail(name, "unknown_field", f"'{name}' is not a column of the import format.")
 
-    gtin = v.gtin("gtin")
-    category = v.choice("category", categories, reason="unknown_category", required=True)
-    product = {
-        "gtin": gtin,
-        "name_zh": v.text("name_zh", required=True),
-        "name_en": v.text("name_en"),
-        "brand": v.text("brand"),
-        "category": category,
-        "sales_unit_amount": v.decimal("sales_unit_amount", positive=True) or "1",
-        "sales_unit": v.choice("sales_unit", DECLARED_UNITS, reason="unknown_unit") or "item",
-        "net_content_amount": v.decimal("net_content_amount", positive=True),
-        "net_content_unit": v.choice("net_content_unit", DECLARED_UNITS, reason="unknown_unit"),
-    }
+    lists = {"categories": categories, "bodies": bodies}
+    product = {f.name: v.check(f, lists) for f in PRODUCT}
     if (product["net_content_amount"] is None) != (product["net_content_unit"] is None):
         v.fail(
             "net_content_unit", "required", "net_content_amount and net_content_unit go together."
         )
-
-    pcf = v.decimal("pcf", required=True)
-    status = v.choice("status", STORED_STATUSES, reason="unknown_status") or "valid"
-    certificate = {
-        "number": v.number("number"),
-        "body": v.choice("body", bodies, reason="unknown_body", required=True),
-        "standards": v.standards("standards"),
-        "pcf": pcf,
-        "declared_unit": v.choice(
-            "declared_unit", DECLARED_UNITS, reason="unknown_unit", required=True
-        ),
-        "declared_unit_amount": v.decimal("declared_unit_amount", positive=True) or "1",
-        "pcf_per_sales_unit": v.decimal("pcf_per_sales_unit"),
-        "system_boundary": v.choice(
-            "system_boundary", BOUNDARIES, reason="unknown_boundary", required=True
-        ),
-        "stages": v.stages("stages", pcf),
-        "reference_period_start": v.date("reference_period_start", required=True),
-        "reference_period_end": v.date("reference_period_end", required=True),
-        "issued_on": v.date("issued_on", required=True),
-        "valid_until": v.date("valid_until", required=True),
-        "status": status,
-        "status_reason": v.text("status_reason"),
-        "status_changed_on": v.date("status_changed_on"),
-        "verified_by": v.text("verified_by"),
-        "verified_on": v.date("verified_on"),
-        "characterization": v.choice(
-            "characterization", CHARACTERIZATIONS, reason="unknown_characterization"
-        )
-        or "AR6",
-        "factor_database": v.text("factor_database"),
-        "factor_database_version": v.text("factor_database_version"),
-    }
+    certificate: dict[str, Any] = {}
+    for f in CERTIFICATE:
+        certificate[f.name] = v.check(f, lists, certificate)
     c = certificate
     v.order("reference_period_end", c["reference_period_start"], c["reference_period_end"])
     v.order("valid_until", c["issued_on"], c["valid_until"], strict=True)
+    status = c["status"]
     if status != "valid" and not c["status_reason"]:
         v.fail("status_reason", "required", f"A {status} certificate needs a status_reason.")
     sample = v.boolean("sample")
@@ -266,6 +258,33 @@ class _Validator:
 
     def fail(self, name: str, reason: str, message: str) -> None:
         self.errors.append(FieldError(name, reason, message))
+
+    def check(
+        self, f: Field, lists: Mapping[str, Any], earlier: Mapping[str, Any] | None = None
+    ) -> Any:
+        """The normalized value of field ``f`` (its default when absent), or None after
+        recording why it was rejected. ``earlier``: the row's fields checked before it."""
+        kind = f.kind
+        if kind == "text":
+            return self.text(f.name, required=f.required)
+        if kind == "choice":
+            allowed = lists[f.choices] if isinstance(f.choices, str) else f.choices
+            value = self.choice(f.name, allowed, reason=f.reason, required=f.required)
+        elif kind == "decimal":
+            value = self.decimal(f.name, required=f.required, positive=f.positive)
+        elif kind == "date":
+            return self.date(f.name, required=f.required)
+        elif kind == "gtin":
+            return self.gtin(f.name)
+        elif kind == "number":
+            return self.number(f.name)
+        elif kind == "standards":
+            return self.standards(f.name)
+        elif kind == "stages":
+            return self.stages(f.name, (earlier or {}).get("pcf"))
+        else:
+            raise ValueError(f"unknown field kind {kind!r}")
+        return f.default if value is None else value
 
     def value(self, name: str, *, required: bool = False) -> Any:
         """The field's value, stripped if text; None (absent) if missing, null or blank."""

@@ -24,6 +24,7 @@ from app.core.footprints import (
     StatusRecord,
     Text,
 )
+from app.storage.rows import certificate_of_row
 
 _CHUNK = 500  # SQLite's host-parameter limit is far above this; keeps IN (...) lists modest
 
@@ -114,9 +115,6 @@ class SqliteCatalogue:
             [category, declared_unit, system_boundary],
         ).fetchone()
         return _benchmark_group(tuple(row)) if row is not None else None
-
-    def category_ids(self) -> set[str]:
-        return set(self._category_map())
 
     # -- factors -----------------------------------------------------------------------
     def factors(self, query: FactorQuery) -> list[Factor]:
@@ -217,32 +215,7 @@ class SqliteCatalogue:
         body = self._body_map().get(row["body_id"]) or CertificationBody(
             row["body_id"], Text(row["body_id"], row["body_id"]), False
         )
-        stages = json.loads(row["stages"]) if row["stages"] else None
-        return Certificate(
-            number=row["number"],
-            gtin=row["gtin"],
-            body=body,
-            standards=tuple(json.loads(row["standards"] or "[]")),
-            pcf=Decimal(row["pcf"]),
-            declared_unit=row["declared_unit"],
-            declared_unit_amount=Decimal(row["declared_unit_amount"] or "1"),
-            pcf_per_sales_unit=_dec(row["pcf_per_sales_unit"]),
-            system_boundary=row["system_boundary"],
-            stages={k: Decimal(v) for k, v in stages.items()} if stages else None,
-            reference_period_start=_date(row["reference_period_start"]),
-            reference_period_end=_date(row["reference_period_end"]),
-            issued_on=_date(row["issued_on"]),
-            valid_until=_date(row["valid_until"]),
-            status=row["status"],
-            status_reason=row["status_reason"],
-            status_changed_on=_date(row["status_changed_on"]) if row["status_changed_on"] else None,
-            verified_by=row["verified_by"],
-            verified_on=_date(row["verified_on"]) if row["verified_on"] else None,
-            characterization=row["characterization"],
-            factor_database=row["factor_database"],
-            factor_database_version=row["factor_database_version"],
-            sample=bool(row["sample"]),
-        )
+        return certificate_of_row(row, body)
 
 
 @lru_cache(maxsize=256)

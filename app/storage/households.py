@@ -1,20 +1,19 @@
 """Saved households in SQLite; implements the core's HouseholdStore protocol.
 
-Every write runs in a ``BEGIN IMMEDIATE`` transaction, so family phones writing at once queue
-on SQLite's write lock (busy_timeout) instead of failing or losing an entry.
+Every write runs in write_transaction (``BEGIN IMMEDIATE``), so family phones writing at once
+queue on SQLite's write lock (busy_timeout) instead of failing or losing an entry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 
 from sqlite_utils import Database
 
 from app.core.errors import InvalidInput
 from app.core.saved_households import Entry, Household
+from app.storage.transactions import write_transaction
 
 #: Every table that holds household data; delete and the tests check all of them.
 TABLES = ("household_entries", "households")
@@ -24,23 +23,12 @@ class SqliteHouseholds:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    @contextmanager
-    def _write(self) -> Iterator[None]:
-        conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
     def _secure_delete(self) -> None:
         # Overwrite deleted content with zeros instead of leaving it in free pages.
         self.db.execute("PRAGMA secure_delete = ON")
 
     def create(self, household: Household) -> None:
-        with self._write():
+        with write_transaction(self.db):
             self.db.execute(
                 "insert into households (id, token_hash, household_size, province, "
                 "consent_version, consent_given_at, last_active_on) values (?, ?, ?, ?, ?, ?, ?)",
@@ -61,21 +49,21 @@ class SqliteHouseholds:
         return _household(rows[0]) if rows else None
 
     def touch(self, household_id: str, day: dt.date) -> None:
-        with self._write():
+        with write_transaction(self.db):
             self.db.execute(
                 "update households set last_active_on = ? where id = ?",
                 [day.isoformat(), household_id],
             )
 
     def set_token_hash(self, household_id: str, token_hash: str) -> None:
-        with self._write():
+        with write_transaction(self.db):
             self.db.execute(
                 "update households set token_hash = ? where id = ?", [token_hash, household_id]
             )
 
     def add_entry(self, entry: Entry, *, limit: int) -> None:
         """Raises InvalidInput (field entries) if the household already has ``limit`` entries."""
-        with self._write():
+        with write_transaction(self.db):
             count = self.db.execute(
                 "select count(*) from household_entries where household_id = ?",
                 [entry.household_id],
@@ -106,7 +94,7 @@ class SqliteHouseholds:
 
     def remove_entry(self, household_id: str, entry_id: str) -> bool:
         """True if an entry of this household was deleted."""
-        with self._write():
+        with write_transaction(self.db):
             cursor = self.db.execute(
                 "delete from household_entries where household_id = ? and id = ?",
                 [household_id, entry_id],
@@ -127,14 +115,14 @@ class SqliteHouseholds:
     def delete(self, household_id: str) -> None:
         """Delete the household and all of its rows, in one transaction."""
         self._secure_delete()
-        with self._write():
+        with write_transaction(self.db):
             self.db.execute("delete from household_entries where household_id = ?", [household_id])
             self.db.execute("delete from households where id = ?", [household_id])
 
     def purge(self, inactive_before: dt.date) -> int:
         """Delete households last used before ``inactive_before``; returns how many."""
         self._secure_delete()
-        with self._write():
+        with write_transaction(self.db):
             stale = "select id from households where last_active_on < ?"
             params = [inactive_before.isoformat()]
             self.db.execute(

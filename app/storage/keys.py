@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from app.core.errors import NotFound, Unauthorized
+from app.storage.transactions import write_transaction
 
 PREFIX = "tanji"
 #: Compared against when the key id is unknown, so a miss costs the same as a wrong secret.
@@ -47,7 +48,7 @@ class ApiKeys:
         key_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
         created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        with self.db.conn:
+        with write_transaction(self.db):
             self.db.execute(
                 "insert into api_keys (id, body_id, secret_sha256, created_at) values (?, ?, ?, ?)",
                 [key_id, body_id, _digest(secret), created],
@@ -57,7 +58,7 @@ class ApiKeys:
     def revoke(self, key_id: str) -> ApiKey:
         """Raises NotFound if no key has this id."""
         revoked = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        with self.db.conn:
+        with write_transaction(self.db):
             self.db.execute(
                 "update api_keys set revoked_at = coalesce(revoked_at, ?) where id = ?",
                 [revoked, key_id],

@@ -1,4 +1,5 @@
-"""The schema, defined once as sqlite-utils migrations, applied in order on startup."""
+"""The schema, defined once as sqlite-utils migrations. They run in the order they are
+declared, which is the order of their names (a test checks both); a new one goes last."""
 
 from __future__ import annotations
 
@@ -108,6 +109,46 @@ def m001_catalogue(db: Database) -> None:
 
 
 @migrations()
+def m100_households(db: Database) -> None:
+    """Opt-in saved households: only what the estimate needs (no name, contact, meter or
+    account number, device id, IP address, or location finer than province)."""
+    db["households"].create(
+        {
+            "id": str,
+            "token_hash": str,  # SHA-256 of the bearer token; the token itself is never stored
+            "household_size": int,
+            "province": str,
+            "consent_version": str,
+            "consent_given_at": str,
+            "last_active_on": str,  # a date, for the retention purge
+        },
+        pk="id",
+        not_null={"token_hash", "household_size", "consent_version", "consent_given_at"},
+    )
+    db["households"].create_index(["last_active_on"])
+    db["household_entries"].create(
+        {
+            "id": str,
+            "household_id": str,
+            "kind": str,
+            "start_on": str,
+            "end_on": str,
+            "code": str,
+            "quantity": str,  # decimals are TEXT: exact, never floats
+            "amount": str,
+            "unit": str,
+            "distance": str,
+            "distance_unit": str,
+            "consumption": str,
+        },
+        pk="id",
+        not_null={"household_id", "kind", "start_on", "end_on"},
+        foreign_keys=[("household_id", "households", "id")],
+    )
+    db["household_entries"].create_index(["household_id", "start_on"])
+
+
+@migrations()
 def m200_ingest(db: Database) -> None:
     """Certificate revisions, status events, API keys, audit log; release row counts."""
     # Which release last wrote a certificate (duplicate rows in one import are caught with
@@ -187,51 +228,6 @@ def m201_category_benchmarks(db: Database) -> None:
     )
 
 
-def apply(db: Database) -> None:
-    """Apply pending migrations."""
-    migrations.apply(db)
-
-
-@migrations()
-def m100_households(db: Database) -> None:
-    """Opt-in saved households: only what the estimate needs (no name, contact, meter or
-    account number, device id, IP address, or location finer than province)."""
-    db["households"].create(
-        {
-            "id": str,
-            "token_hash": str,  # SHA-256 of the bearer token; the token itself is never stored
-            "household_size": int,
-            "province": str,
-            "consent_version": str,
-            "consent_given_at": str,
-            "last_active_on": str,  # a date, for the retention purge
-        },
-        pk="id",
-        not_null={"token_hash", "household_size", "consent_version", "consent_given_at"},
-    )
-    db["households"].create_index(["last_active_on"])
-    db["household_entries"].create(
-        {
-            "id": str,
-            "household_id": str,
-            "kind": str,
-            "start_on": str,
-            "end_on": str,
-            "code": str,
-            "quantity": str,  # decimals are TEXT: exact, never floats
-            "amount": str,
-            "unit": str,
-            "distance": str,
-            "distance_unit": str,
-            "consumption": str,
-        },
-        pk="id",
-        not_null={"household_id", "kind", "start_on", "end_on"},
-        foreign_keys=[("household_id", "households", "id")],
-    )
-    db["household_entries"].create_index(["household_id", "start_on"])
-
-
 @migrations()
 def m300_pact(db: Database) -> None:
     """PACT v3: data-recipient clients, their bearer tokens, and the outbox of events to send."""
@@ -266,3 +262,8 @@ def m300_pact(db: Database) -> None:
         not_null={"recipient", "request", "status", "attempts", "next_attempt_at", "created_at"},
     )
     db["pact_outbox"].create_index(["status", "next_attempt_at"])
+
+
+def apply(db: Database) -> None:
+    """Apply pending migrations."""
+    migrations.apply(db)

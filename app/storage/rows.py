@@ -1,53 +1,39 @@
-"""Rows of the catalogue tables: certificate and product columns, and the mapping between
-stored rows and the core's CertificateRecord."""
+"""Rows of the catalogue tables, derived from the core's one definition of a certificate's
+fields (app.core.records.PRODUCT / CERTIFICATE): the columns, the values written for a
+CertificateRecord, and the record or domain Certificate read back from a row."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Callable
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from app.core.records import CertificateRecord
+from app.core.footprints import Certificate, CertificationBody
+from app.core.records import CERTIFICATE, PRODUCT, CertificateRecord, Field
 
+#: Stored names of the fields whose column is not named like the field.
+_RENAMED = {"body": "body_id"}
+
+
+def column(field: Field) -> str:
+    return _RENAMED.get(field.name, field.name)
+
+
+assert CERTIFICATE[0].name == "number" and PRODUCT[0].name == "gtin"  # the primary keys first
+#: Columns of the certificates table, in the table's order: the certificate's fields, its
+#: product, whether it is sample data, its revision and the release that last wrote it.
 CERTIFICATE_COLUMNS = (
     "number",
     "gtin",
-    "body_id",
-    "standards",
-    "pcf",
-    "declared_unit",
-    "declared_unit_amount",
-    "pcf_per_sales_unit",
-    "system_boundary",
-    "stages",
-    "reference_period_start",
-    "reference_period_end",
-    "issued_on",
-    "valid_until",
-    "status",
-    "status_reason",
-    "status_changed_on",
-    "verified_by",
-    "verified_on",
-    "characterization",
-    "factor_database",
-    "factor_database_version",
+    *(column(f) for f in CERTIFICATE[1:]),
     "sample",
     "revision",
     "release_id",
 )
-PRODUCT_COLUMNS = (
-    "gtin",
-    "name_zh",
-    "name_en",
-    "brand",
-    "category",
-    "sales_unit_amount",
-    "sales_unit",
-    "net_content_amount",
-    "net_content_unit",
-    "sample",
-)
+PRODUCT_COLUMNS = (*(column(f) for f in PRODUCT), "sample")
 
 
 def insert_sql(table: str, columns: tuple[str, ...], suffix: str = "") -> str:
@@ -55,94 +41,95 @@ def insert_sql(table: str, columns: tuple[str, ...], suffix: str = "") -> str:
     return f"insert into {table} ({', '.join(columns)}) values ({marks}){suffix}"
 
 
-def product_values(record: CertificateRecord) -> tuple:
-    p = record.product
-    return (
-        p["gtin"],
-        p["name_zh"],
-        p["name_en"],
-        p["brand"],
-        p["category"],
-        p["sales_unit_amount"],
-        p["sales_unit"],
-        p["net_content_amount"],
-        p["net_content_unit"],
-        int(record.sample),
-    )
-
-
-def certificate_values(record: CertificateRecord, *, revision: int, release_id: int) -> tuple:
-    c = record.certificate
-    stages = json.dumps(dict(c["stages"]), ensure_ascii=False) if c["stages"] else None
-    return (
-        c["number"],
-        record.gtin,
-        c["body"],
-        _json_list(c["standards"]),
-        c["pcf"],
-        c["declared_unit"],
-        c["declared_unit_amount"],
-        c["pcf_per_sales_unit"],
-        c["system_boundary"],
-        stages,
-        c["reference_period_start"],
-        c["reference_period_end"],
-        c["issued_on"],
-        c["valid_until"],
-        c["status"],
-        c["status_reason"],
-        c["status_changed_on"],
-        c["verified_by"],
-        c["verified_on"],
-        c["characterization"],
-        c["factor_database"],
-        c["factor_database_version"],
-        int(record.sample),
-        revision,
-        release_id,
-    )
-
-
+# -- record -> row -------------------------------------------------------------------------
 @lru_cache(maxsize=256)
 def _json_list(items: tuple[str, ...]) -> str:
     return json.dumps(list(items), ensure_ascii=False)
 
 
+def _json_stages(stages: tuple[tuple[str, str], ...] | None) -> str | None:
+    return json.dumps(dict(stages), ensure_ascii=False) if stages else None
+
+
+#: How fields of a kind are stored, where that is not as the record holds them (TEXT).
+_ENCODE: dict[str, Callable[[Any], Any]] = {"standards": _json_list, "stages": _json_stages}
+_CERTIFICATE_NAMES = tuple(f.name for f in CERTIFICATE[1:])
+_ENCODED = tuple((i, _ENCODE[f.kind]) for i, f in enumerate(CERTIFICATE[1:]) if f.kind in _ENCODE)
+_PRODUCT_NAMES = tuple(f.name for f in PRODUCT)
+
+
+def product_values(record: CertificateRecord) -> tuple:
+    """The products row of a record's product, in PRODUCT_COLUMNS order."""
+    p = record.product
+    return (*[p[name] for name in _PRODUCT_NAMES], int(record.sample))
+
+
+def certificate_values(record: CertificateRecord, *, revision: int, release_id: int) -> tuple:
+    """The certificates row of a record, in CERTIFICATE_COLUMNS order."""
+    c = record.certificate
+    values = [c[name] for name in _CERTIFICATE_NAMES]
+    for i, encode in _ENCODED:
+        values[i] = encode(values[i])
+    return (c["number"], record.gtin, *values, int(record.sample), revision, release_id)
+
+
+# -- row -> record -------------------------------------------------------------------------
+def _stored(field: Field, row: dict[str, Any]) -> Any:
+    value = row[column(field)]
+    return field.default if value is None else value
+
+
 def record_of_row(row: dict[str, Any]) -> CertificateRecord:
-    """A stored certificate (joined with its product) in the normalized form validate_row makes."""
-    stages = json.loads(row["stages"]) if row["stages"] else None
-    product = {
-        "gtin": row["gtin"],
-        "name_zh": row["name_zh"],
-        "name_en": row["name_en"],
-        "brand": row["brand"],
-        "category": row["category"],
-        "sales_unit_amount": row["sales_unit_amount"],
-        "sales_unit": row["sales_unit"],
-        "net_content_amount": row["net_content_amount"],
-        "net_content_unit": row["net_content_unit"],
-    }
-    certificate = {
-        "number": row["number"],
-        "body": row["body_id"],
-        "standards": tuple(json.loads(row["standards"] or "[]")),
-        "pcf": row["pcf"],
-        "declared_unit": row["declared_unit"],
-        "declared_unit_amount": row["declared_unit_amount"] or "1",
-        "pcf_per_sales_unit": row["pcf_per_sales_unit"],
-        "system_boundary": row["system_boundary"],
-        "stages": tuple(stages.items()) if stages else None,
-        "reference_period_start": row["reference_period_start"],
-        "reference_period_end": row["reference_period_end"],
-        "issued_on": row["issued_on"],
-        "valid_until": row["valid_until"],
-        "status": row["status"],
-        "status_reason": row["status_reason"],
-        "status_changed_on": row["status_changed_on"],
-        "verified_by": row["verified_by"],
-        "verified_on": row["verified_on"],
-        "characterization": row["characterization"] or "AR6",
-        "factor_database": row["factor_database"],
-        "factor_database_version": row["factor_database_version"],
-    }
+    """A stored certificate (joined with its product) in the normalized form validate_row
+    makes."""
+    product = {f.name: _stored(f, row) for f in PRODUCT}
+    certificate = {}
+    for f in CERTIFICATE:
+        value = _stored(f, row)
+        if f.kind == "standards":
+            value = tuple(json.loads(value or "[]"))
+        elif f.kind == "stages":
+            value = tuple(json.loads(value).items()) if value else None
+        certificate[f.name] = value
     return CertificateRecord(product=product, certificate=certificate, sample=bool(row["sample"]))
+
+
+# -- row -> domain -------------------------------------------------------------------------
+def _decimal(value: str | None) -> Decimal | None:
+    return Decimal(value) if value not in (None, "") else None
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _standards(value: str | None) -> tuple[str, ...]:
+    return tuple(json.loads(value or "[]"))
+
+
+def _stages(value: str | None) -> dict[str, Decimal] | None:
+    stages = json.loads(value) if value else None
+    return {k: Decimal(v) for k, v in stages.items()} if stages else None
+
+
+#: The domain type of fields of a kind, where it is not the stored text.
+_DOMAIN: dict[str, Callable[[Any], Any]] = {
+    "decimal": _decimal,
+    "date": _date,
+    "standards": _standards,
+    "stages": _stages,
+}
+_DOMAIN_FIELDS = tuple(
+    (f.name, column(f), f.default, _DOMAIN.get(f.kind)) for f in CERTIFICATE if f.name != "body"
+)
+
+
+def certificate_of_row(row: dict[str, Any], body: CertificationBody) -> Certificate:
+    """The domain Certificate of a certificates row, issued by ``body``."""
+    fields: dict[str, Any] = {}
+    for name, key, default, convert in _DOMAIN_FIELDS:
+        value = row[key]
+        if value is None:
+            value = default
+        fields[name] = convert(value) if convert is not None else value
+    return Certificate(gtin=row["gtin"], body=body, sample=bool(row["sample"]), **fields)

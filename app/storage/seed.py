@@ -9,52 +9,46 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from app.core.records import CertificateRecord, validate_row
+from app.storage.rows import (
+    CERTIFICATE_COLUMNS,
+    PRODUCT_COLUMNS,
+    certificate_values,
+    insert_sql,
+    product_values,
+)
+from app.storage.transactions import write_transaction
+
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
-def _product_row(p: dict) -> dict:
-    net = p.get("net_content") or {}
+def _import_row(product: dict, certificate: dict) -> dict:
+    """A fixture certificate and its product, flattened as an import row."""
+    net = product.get("net_content") or {}
     return {
-        "gtin": p["gtin"],
-        "name_zh": p["name_zh"],
-        "name_en": p.get("name_en"),
-        "brand": p.get("brand"),
-        "category": p["category"],
-        "sales_unit_amount": p["sales_unit"]["amount"],
-        "sales_unit": p["sales_unit"]["unit"],
+        **{k: v for k, v in product.items() if k not in ("sales_unit", "net_content")},
+        "sales_unit_amount": product["sales_unit"]["amount"],
+        "sales_unit": product["sales_unit"]["unit"],
         "net_content_amount": net.get("amount"),
         "net_content_unit": net.get("unit"),
-        "sample": int(bool(p.get("sample"))),
+        **certificate,
     }
 
 
-def _certificate_row(c: dict) -> dict:
-    period = c.get("reference_period") or {}
-    return {
-        "number": c["number"].upper(),
-        "gtin": c["gtin"],
-        "body_id": c["body"],
-        "standards": json.dumps(c.get("standards") or [], ensure_ascii=False),
-        "pcf": c["pcf"],
-        "declared_unit": c["declared_unit"],
-        "declared_unit_amount": c.get("declared_unit_amount", "1"),
-        "pcf_per_sales_unit": c.get("pcf_per_sales_unit"),
-        "system_boundary": c["system_boundary"],
-        "stages": json.dumps(c["stages"]) if c.get("stages") else None,
-        "reference_period_start": period.get("start"),
-        "reference_period_end": period.get("end"),
-        "issued_on": c["issued_on"],
-        "valid_until": c["valid_until"],
-        "status": c.get("status", "valid"),
-        "status_reason": c.get("status_reason"),
-        "status_changed_on": c.get("status_changed_on"),
-        "verified_by": c.get("verified_by"),
-        "verified_on": c.get("verified_on"),
-        "characterization": c.get("characterization", "AR6"),
-        "factor_database": c.get("factor_database"),
-        "factor_database_version": c.get("factor_database_version"),
-        "sample": int(bool(c.get("sample"))),
-    }
+def _records(catalogue: dict) -> list[CertificateRecord]:
+    """The fixture certificates through the import's own validation, so seeding and importing
+    store the same fields the same way. Raises RowInvalid for a bad fixture."""
+    categories = frozenset(c["id"] for c in catalogue["categories"])
+    bodies = frozenset(b["id"] for b in catalogue["certification_bodies"])
+    products = {p["gtin"]: p for p in catalogue["products"]}
+    records = [
+        validate_row(_import_row(products[c["gtin"]], c), categories=categories, bodies=bodies)
+        for c in catalogue["certificates"]
+    ]
+    uncertified = set(products) - {r.gtin for r in records}
+    if uncertified:
+        raise ValueError(f"Fixture products without a certificate: {sorted(uncertified)}")
+    return records
 
 
 def seed(db: Database, fixtures: Path = FIXTURES) -> int:
@@ -67,11 +61,11 @@ def seed(db: Database, fixtures: Path = FIXTURES) -> int:
     catalogue = json.loads(catalogue_bytes)
     factors = json.loads(factors_bytes)["factors"]
     digest = hashlib.sha256(catalogue_bytes + factors_bytes).hexdigest()
-    conn = db.conn
-    conn.execute("BEGIN IMMEDIATE")  # one writer seeds; others wait, then see the release
-    try:
-        if conn.execute("select count(*) from releases").fetchone()[0]:
-            conn.execute("ROLLBACK")
+    records = _records(catalogue)
+    # IMMEDIATE: one process seeds; others wait, then see the release and leave it alone.
+    with write_transaction(db) as transaction:
+        if db.execute("select count(*) from releases").fetchone()[0]:
+            transaction.keep = False
             return 0
         db["categories"].insert_all(
             [{**c, "pilot": int(bool(c.get("pilot")))} for c in catalogue["categories"]]
@@ -79,8 +73,12 @@ def seed(db: Database, fixtures: Path = FIXTURES) -> int:
         db["certification_bodies"].insert_all(
             [{**b, "sample": int(bool(b.get("sample")))} for b in catalogue["certification_bodies"]]
         )
-        db["products"].insert_all(_product_row(p) for p in catalogue["products"])
-        db["certificates"].insert_all(_certificate_row(c) for c in catalogue["certificates"])
+        products = {r.gtin: product_values(r) for r in records}
+        db.conn.executemany(insert_sql("products", PRODUCT_COLUMNS), list(products.values()))
+        db.conn.executemany(
+            insert_sql("certificates", CERTIFICATE_COLUMNS),
+            [certificate_values(r, revision=1, release_id=1) for r in records],
+        )
         db["factors"].insert_all({**f, "sample": int(bool(f.get("sample")))} for f in factors)
         meta = catalogue.get("catalogue", {})
         db["releases"].insert(
@@ -96,8 +94,4 @@ def seed(db: Database, fixtures: Path = FIXTURES) -> int:
                 "sample": int(bool(meta.get("sample"))),
             }
         )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return 1

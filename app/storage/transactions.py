@@ -20,13 +20,18 @@ class Transaction:
 
 
 @contextmanager
-def write_transaction(db: Database, *, wait_ms: int | None = None) -> Iterator[Transaction]:
+def write_transaction(
+    db: Database,
+    *,
+    wait_ms: int | None = None,
+    busy: str = "Another write holds the database; retry in a minute.",
+) -> Iterator[Transaction]:
     """Run the block in a ``BEGIN IMMEDIATE`` transaction: committed when the block ends
     (unless it set ``keep`` False), rolled back when it raises.
 
     IMMEDIATE takes SQLite's write lock at once, so writers queue (up to the connection's
     busy timeout, or ``wait_ms``) while readers keep reading the last commit (WAL). Raises
-    Unavailable when another write holds the lock for longer than that.
+    Unavailable (message ``busy``) when another write holds the lock for longer than that.
     """
     conn = db.conn
     previous = conn.execute("pragma busy_timeout").fetchone()[0]
@@ -37,9 +42,7 @@ def write_transaction(db: Database, *, wait_ms: int | None = None) -> Iterator[T
     except sqlite3.OperationalError as error:
         if "locked" not in str(error) and "busy" not in str(error):
             raise
-        raise Unavailable(
-            "Another write (an import?) holds the catalogue; retry in a minute.", retry=True
-        ) from None
+        raise Unavailable(busy, retry=True) from None
     finally:
         if wait_ms is not None:
             conn.execute(f"pragma busy_timeout = {int(previous)}")

@@ -101,7 +101,8 @@ class SqliteCatalogueWrites:
     ) -> Iterator[SqliteWriter]:
         """One atomic change of the catalogue: it becomes a new release when the writer
         commits, or nothing changes. Raises Unavailable (another write holds the catalogue)."""
-        with write_transaction(self.db, wait_ms=wait_ms) as transaction:
+        busy = "Another write (an import?) holds the catalogue; retry in a minute."
+        with write_transaction(self.db, wait_ms=wait_ms, busy=busy) as transaction:
             transaction.keep = False  # until commit(): a dry run or no change keeps nothing
             yield SqliteWriter(
                 self.db,

@@ -82,11 +82,9 @@ def test_suspended_certificate_carries_reason_and_date(client, catalogue_data):
     assert body["status_changed_on"] == fixture["status_changed_on"]
 
 
-def test_expiry_is_derived_from_the_pinned_date(tmp_path):
-    from app import create_app
-
+def test_expiry_is_derived_from_the_pinned_date(make_app):
     # TJS-PCF-2025-0020 is valid until 2028; on 2030-01-01 the product is no longer certified.
-    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "x.db"), "TODAY": "2030-01-01"})
+    app = make_app(TODAY="2030-01-01")
     body = app.test_client().get(f"/v1/products/{RENEWED}").get_json()
     assert body["certified"] is False
     assert body["certificate"]["status"] == "expired"

@@ -8,9 +8,7 @@ import time
 import pytest
 from PIL import Image
 
-from app import create_app
 from tests import imaging
-from tests.conftest import TODAY
 from tests.helpers import assert_error
 
 EXAMPLE = "09506000134352"  # GS1's example GTIN; certified in the fixture catalogue
@@ -19,22 +17,9 @@ LABEL = "http://127.0.0.1:8000/c/TJS-PCF-2025-0020"  # PUBLIC_BASE_URL + a fixtu
 UPLOAD_LIMIT = 300_000  # small, so the size test is cheap; every generated image is far below
 
 
-def make_app(tmp_path, **config):
-    return create_app(
-        {
-            "TESTING": True,
-            "DATABASE": str(tmp_path / "tanji.db"),
-            "TODAY": TODAY.isoformat(),
-            "MAX_UPLOAD_BYTES": UPLOAD_LIMIT,
-            "RATELIMIT_ENABLED": False,
-            **config,
-        }
-    )
-
-
 @pytest.fixture
-def app(tmp_path):
-    return make_app(tmp_path)
+def app(make_app):
+    return make_app(MAX_UPLOAD_BYTES=UPLOAD_LIMIT, RATELIMIT_ENABLED=False)
 
 
 def post_file(client, data: bytes, filename: str = "photo.png", **kwargs):
@@ -298,9 +283,9 @@ def test_unsupported_lang_is_422(client):
 # --- rate limiting -------------------------------------------------------------------------
 
 
-def test_rate_limit_answers_429_with_retry_after(tmp_path):
+def test_rate_limit_answers_429_with_retry_after(make_app):
     client = make_app(
-        tmp_path, RATELIMIT_ENABLED=True, SCAN_RATE_LIMIT="3 per minute"
+        MAX_UPLOAD_BYTES=UPLOAD_LIMIT, RATELIMIT_ENABLED=True, SCAN_RATE_LIMIT="3 per minute"
     ).test_client()
     data = png(Image.new("L", (64, 64), 255))
     for remaining in (2, 1, 0):
@@ -321,8 +306,8 @@ def test_rate_limit_answers_429_with_retry_after(tmp_path):
     assert other.status_code == 200
 
 
-def test_rate_limit_default_is_configured(tmp_path):
-    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "tanji.db")})
+def test_rate_limit_default_is_configured(make_app):
+    app = make_app()
     assert app.config["SCAN_RATE_LIMIT"] == "30 per minute"
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
     assert app.config["MAX_CONTENT_LENGTH"] >= app.config["MAX_UPLOAD_BYTES"] == 15 * 1024 * 1024
