@@ -6,6 +6,7 @@ Unknown fields are rejected everywhere (marshmallow's RAISE), so nothing we did 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
@@ -30,6 +31,21 @@ class QuantityIn(Strict):
     amount = DecimalIn(required=True, metadata={"example": "250"})
     unit = fields.String(
         required=True, validate=validate.Length(max=16), metadata={"example": "kWh"}
+    )
+
+
+class SeasonIn(Strict):
+    start = fields.Date(required=True, metadata={"description": "First heating day"})
+    end = fields.Date(required=True, metadata={"description": "Last heating day (inclusive)"})
+
+
+class HeatingIn(QuantityIn):
+    season = fields.Nested(
+        SeasonIn,
+        metadata={
+            "description": "The heating season a floor area (m2) is spread over, from the heat "
+            "bill; default: the season assumed for the province (stated on the line)"
+        },
     )
 
 
@@ -58,6 +74,13 @@ class PurchaseIn(Strict):
     quantity = DecimalIn(
         load_default=None, metadata={"description": "Sales units bought; default 1"}
     )
+    date = fields.Date(
+        load_default=None,
+        metadata={
+            "description": "Day bought: the certificate is judged on it (default: the end of "
+            "the period, or today if that is later)"
+        },
+    )
 
 
 class EstimateRequest(Strict):
@@ -78,8 +101,11 @@ class EstimateRequest(Strict):
     lpg = fields.Nested(QuantityIn, metadata={"description": "kg, g or t"})
     coal = fields.Nested(QuantityIn, metadata={"description": "kg, g or t"})
     district_heating = fields.Nested(
-        QuantityIn,
-        metadata={"description": "GJ, MJ, kWh, MWh, Gcal; or m2 of heated floor area for a season"},
+        HeatingIn,
+        metadata={
+            "description": "GJ, MJ, kWh, MWh, Gcal; or m2 of heated floor area, prorated by "
+            "the part of the heating season the period covers"
+        },
     )
     tap_water = fields.Nested(QuantityIn, metadata={"description": "m3, t (吨) or L"})
     car = fields.List(fields.Nested(CarIn), validate=validate.Length(max=20))
@@ -137,6 +163,14 @@ class LineSchema(Schema):
     note = fields.String(allow_none=True)
     factor = fields.Nested(FactorRefSchema, allow_none=True)
     assumption = fields.Nested(AssumptionSchema, allow_none=True)
+    heating_season = fields.Function(
+        lambda ln: _season(ln),
+        allow_none=True,
+        metadata={
+            "description": "District heating: the season assumed (by province) or given, and "
+            "the share of one season's heat the period covers"
+        },
+    )
     certificate = fields.Method("get_certificate")
     product = fields.Method("get_product")
 
@@ -248,6 +282,23 @@ def _s(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _season(ln: Any) -> dict[str, Any] | None:
+    s = ln.season
+    if s is None:
+        return None
+    return {
+        "start": s.start,
+        "end": s.end,
+        "assumed": s.assumed,
+        "province": s.province,
+        "share": str(ln.season_share.quantize(_SHARE)),
+        "note": s.note,
+    }
+
+
+_SHARE = Decimal("0.0001")
+
+
 # -- fast rendering ----------------------------------------------------------------------
 # EstimateSchema is the documented contract. Dumping 1,000 purchase lines through marshmallow
 # costs ~35 ms, so the route renders with these plain functions instead; a test checks that
@@ -330,6 +381,7 @@ def render_estimate(e: Any, lang: str) -> dict[str, Any]:
                 "uncertainty_pct": str(a.uncertainty_pct),
                 "note": a.note,
             },
+            "heating_season": _season(ln),
             "certificate": certificate,
             "product": product,
         }

@@ -4,6 +4,8 @@ Request schemas and saved-household entries derive their fields from ``KINDS``."
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -42,10 +44,110 @@ HEAT_DEMAND = Assumption(
     uncertainty_pct=Decimal(50),
     note=(
         "Tanji's round assumption, not a published figure: 0.30 GJ of heat per m2 of heated "
-        "floor area per heating season (0.2-0.4 is typical of northern urban homes). Enter GJ "
-        "from the heat bill for a better estimate."
+        "floor area per heating season (0.2-0.4 is typical of northern urban homes), spread "
+        "over the days of the heating season. Enter GJ from the heat bill for a better estimate."
     ),
 )
+
+
+@dataclass(frozen=True)
+class HeatingSeason:
+    """The days district heat flows: a heated floor area's season of heat is spread over them.
+
+    Assumed seasons recur every year (``start``/``end`` are MM-DD, the end in the next year
+    when it comes earlier in the calendar); a season given by the household is one stretch of
+    dates (YYYY-MM-DD)."""
+
+    start: str
+    end: str
+    assumed: bool
+    province: str | None
+    note: str
+
+    def stretches(self, first: dt.date, last: dt.date) -> Iterator[tuple[dt.date, dt.date]]:
+        """The seasons (first and last day) that may overlap first..last."""
+        if not self.assumed:
+            yield dt.date.fromisoformat(self.start), dt.date.fromisoformat(self.end)
+            return
+        (sm, sd), (em, ed) = _month_day(self.start), _month_day(self.end)
+        wraps = (em, ed) < (sm, sd)
+        for year in range(first.year - 1, last.year + 1):
+            yield dt.date(year, sm, sd), dt.date(year + wraps, em, ed)
+
+    def share(self, first: dt.date, last: dt.date) -> Decimal:
+        """How many seasons' worth of heat falls in first..last (inclusive): for each season,
+        its days in the window over its length. A whole season is 1; January alone of a
+        Nov 15 - Mar 15 season is 31/121; a window without heating days is 0."""
+        total = Decimal(0)
+        for start, end in self.stretches(first, last):
+            overlap = (min(end, last) - max(start, first)).days + 1
+            if overlap > 0:
+                total += Decimal(overlap) / Decimal((end - start).days + 1)
+        return total
+
+
+def _month_day(text: str) -> tuple[int, int]:
+    month, day = text.split("-")
+    return int(month), int(day)
+
+
+#: Assumed heating season by province (ISO 3166-2:CN): the heating period the provincial
+#: capital's government commonly sets (Beijing's is fixed at 15 Nov - 15 Mar by 北京市住宅锅炉
+#: 供暖管理规定, 1994; Harbin's starts on 20 Oct). Cities shift the dates with the weather each
+#: year, so this is a labelled assumption, not a published factor.
+HEATING_SEASONS: dict[str, tuple[str, str, str]] = {
+    "BJ": ("11-15", "03-15", "Beijing"),
+    "TJ": ("11-15", "03-15", "Tianjin"),
+    "HE": ("11-15", "03-15", "Shijiazhuang"),
+    "SD": ("11-15", "03-15", "Jinan"),
+    "HA": ("11-15", "03-15", "Zhengzhou"),
+    "SN": ("11-15", "03-15", "Xi'an"),
+    "XZ": ("11-15", "03-15", "Lhasa"),
+    "SX": ("11-01", "03-31", "Taiyuan"),
+    "LN": ("11-01", "03-31", "Shenyang"),
+    "GS": ("11-01", "03-31", "Lanzhou"),
+    "NX": ("11-01", "03-31", "Yinchuan"),
+    "JL": ("10-25", "04-10", "Changchun"),
+    "HL": ("10-20", "04-20", "Harbin"),
+    "NM": ("10-15", "04-15", "Hohhot"),
+    "QH": ("10-15", "04-15", "Xining"),
+    "XJ": ("10-15", "04-15", "Urumqi"),
+}
+#: Where no province is given, or the province sets no district-heating season.
+DEFAULT_SEASON = ("11-15", "03-15")
+
+
+def heating_season(province: str | None) -> HeatingSeason:
+    """The season assumed for a province, said in words (see HEATING_SEASONS)."""
+    if province in HEATING_SEASONS:
+        start, end, city = HEATING_SEASONS[province]
+        note = (
+            f"Assumed season {start} to {end}: the heating period commonly set in {city} "
+            f"({province}); local dates vary by city and year. Give the season from your heat "
+            "bill for a better estimate."
+        )
+    else:
+        start, end = DEFAULT_SEASON
+        where = (
+            f"{province} sets no district-heating season" if province else "no province was given"
+        )
+        note = (
+            f"Assumed season {start} to {end} (the common northern heating period, as in "
+            f"Beijing): {where}. Give the season from your heat bill for a better estimate."
+        )
+    return HeatingSeason(start, end, assumed=True, province=province, note=note)
+
+
+def given_season(start: dt.date, end: dt.date, field: str) -> HeatingSeason:
+    """The household's own season. Raises InvalidInput for an impossible one."""
+    if end < start:
+        raise InvalidInput("The heating season ends before it starts.", field=field)
+    if (end - start).days + 1 > 366:
+        raise InvalidInput("A heating season lasts at most 366 days.", field=field)
+    note = f"Season {start.isoformat()} to {end.isoformat()}, as given."
+    return HeatingSeason(
+        start.isoformat(), end.isoformat(), assumed=False, province=None, note=note
+    )
 
 
 @dataclass(frozen=True)
@@ -90,6 +192,9 @@ class Activity:
     ``field`` names where it came from (for errors and line ids). For a car, ``kind`` is
     petrol or diesel and either amount/unit (litres) or distance + consumption is given.
     ``share`` is the fraction of a stored bill that falls inside the estimate period.
+    A heated floor area (district heating in m2) is a season's heat spread over the heating
+    season: ``window`` is the days the area applies to within the period (default: the whole
+    period) and ``season`` the household's own season (default: assumed by province).
     """
 
     kind: str
@@ -100,6 +205,8 @@ class Activity:
     distance_unit: str | None = None
     consumption: Decimal | None = None  # litres per 100 km
     share: Decimal = Decimal(1)
+    window: tuple[dt.date, dt.date] | None = None
+    season: HeatingSeason | None = None
 
 
 def validate_activity(activity: Activity) -> None:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.core.activities import Activity, measure
+from app.core.activities import HEAT_DEMAND, Activity, HeatingSeason, heating_season, measure
 from app.core.bounds import check_day
 from app.core.comparisons import Comparison, View, compare, grid_views
 from app.core.errors import InvalidInput
@@ -34,6 +34,7 @@ from app.core.quantities import ZERO, kg_range, quadrature, to_kg
 
 MAX_PERIOD_DAYS = 366
 MAX_HOUSEHOLD_SIZE = 20
+_GJ = Decimal("0.000001")  # a heated area's prorated heat, in GJ (1 kJ)
 
 NOTICE = Text(
     zh="这是您自愿进行的碳排放估算，不是个人碳账户：不识别身份、没有积分、不对个人排名；除非您要求，否则不保存任何数据。",
@@ -182,8 +183,11 @@ def estimate(
     days = (end - start).days + 1
 
     table = factors.factors(FactorQuery())
-    lines = [_activity_line(a, table) for a in inputs.activities]
-    bought, not_counted = purchase_lines(inputs.purchases, catalogue, as_of, public_base_url)
+    season = heating_season(province)
+    lines = [_activity_line(a, table, (start, end), season) for a in inputs.activities]
+    bought, not_counted = purchase_lines(
+        inputs.purchases, catalogue, as_of=as_of, today=today, public_base_url=public_base_url
+    )
     lines += bought
 
     parts = subtotals(lines)
@@ -191,7 +195,7 @@ def estimate(
     low = sum((s.low for s in parts), ZERO)
     high = sum((s.high for s in parts), ZERO)
     size = Decimal(inputs.household_size)
-    annualised = to_kg(total * Decimal(365) / Decimal(days))
+    annualised = _annualised(lines, total, days)
     kwh = sum(
         (ln.activity for ln in lines if ln.factor and ln.factor.category == "electricity"), ZERO
     )
@@ -218,9 +222,36 @@ def estimate(
     )
 
 
-def _activity_line(activity: Activity, table: Sequence[Factor]) -> Line:
+def _annualised(lines: Sequence[Line], total: Decimal, days: int) -> Decimal:
+    """The total over a year: district heat flows only in the heating season, so a heating
+    line counts one season a year (its kg over the share of a season it covers); everything
+    else scales by days."""
+    seasonal = [ln for ln in lines if ln.season_share]
+    rest = total - sum((ln.kg for ln in seasonal), ZERO)
+    return to_kg(
+        rest * Decimal(365) / Decimal(days)
+        + sum((ln.kg / ln.season_share for ln in seasonal if ln.season_share), ZERO)
+    )
+
+
+def _activity_line(
+    activity: Activity,
+    table: Sequence[Factor],
+    period: tuple[dt.date, dt.date],
+    assumed_season: HeatingSeason,
+) -> Line:
     kind, quantity, given_amount, given_unit, assumption, note = measure(activity)
     quantity = quantity * activity.share
+    season = season_share = None
+    if activity.kind == "district_heating":
+        season = activity.season or assumed_season
+        season_share = season.share(*(activity.window or period))
+        if assumption is HEAT_DEMAND:  # a season's heat per m2, spread over the season
+            quantity = (quantity * season_share).quantize(_GJ)
+            note = (
+                f"{note}; {season_share.quantize(Decimal('0.0001'))} of a heating season "
+                f"falls in the period ({season.note})"
+            )
     factor = _factor_for(kind.category, table)
     if factor is None:
         raise InvalidInput(
@@ -258,6 +289,8 @@ def _activity_line(activity: Activity, table: Sequence[Factor]) -> Line:
         assumption=assumption,
         share=activity.share,
         note=note,
+        season=season,
+        season_share=season_share,
     )
 
 

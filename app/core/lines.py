@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.core.activities import Assumption
+from app.core.activities import Assumption, HeatingSeason
 from app.core.factors import Factor
 from app.core.footprints import Certificate, Product, Text
 from app.core.quantities import ZERO
@@ -40,6 +40,9 @@ class Line:
     assumption: Assumption | None = None
     share: Decimal = Decimal(1)
     note: str | None = None
+    #: District heating: the season its heat flows in, and how much of a season is counted.
+    season: HeatingSeason | None = None
+    season_share: Decimal | None = None
 
 
 @dataclass(slots=True)

@@ -1,5 +1,12 @@
 """Purchases in an estimate: each scanned code counts as quantity x the certified footprint
-per sales unit when its certificate is valid, or is listed as not counted with the reason."""
+per sales unit when its certificate is valid, or is listed as not counted with the reason.
+
+Each purchase is judged on the day it was made (``Purchase.on``; undated ones at the end of
+the estimate period, or today if that is later): a certificate that expired since still
+counts, one that had expired or was not yet valid that day does not. Suspension and
+revocation are current knowledge that the figure is unreliable, so they exclude a purchase
+whenever they happened. A month's purchases are therefore judged exactly as the year's.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.core.errors import InvalidInput
-from app.core.footprints import BatchItem, Catalogue, Certificate, Product, resolve_many
+from app.core.footprints import (
+    BatchItem,
+    Catalogue,
+    Certificate,
+    Product,
+    ProductFootprint,
+    footprint_of,
+    resolve_many,
+)
 from app.core.lines import Line, NotCounted
 from app.core.quantities import check, join_field, to_kg
 
@@ -21,6 +36,7 @@ class Purchase:
     code: str
     quantity: Decimal
     field: str
+    on: dt.date | None = None  # the day bought, when known
 
 
 def validate_purchase(purchase: Purchase) -> None:
@@ -44,21 +60,21 @@ class _Outcome:
     gtin: str | None = None
 
 
-def _outcome(item: BatchItem, as_of: dt.date) -> _Outcome:
+def _outcome(item: BatchItem, day: dt.date) -> _Outcome:
+    """What a purchase of ``item`` made on ``day`` counts as."""
     if item.error is not None:
         error = item.error
         return _Outcome(reason=error.reason, message=error.message, gtin=error.details.get("gtin"))
     assert item.resolution is not None
-    fp = item.resolution.footprint
+    fp = _footprint_on(item.resolution.footprint, day)
     product, current = fp.product, fp.current
     if current is None or not current.certified:
         reason = current.status if current is not None else "no_certificate"
-        number = current.certificate.number if current is not None else None
         return _Outcome(
             certificate=current.certificate if current is not None else None,
             product=product,
             reason=reason,
-            message=_not_certified_message(reason, number, as_of),
+            message=_not_certified_message(reason, current.certificate if current else None, day),
             gtin=product.gtin,
         )
     certificate = current.certificate
@@ -73,22 +89,48 @@ def _outcome(item: BatchItem, as_of: dt.date) -> _Outcome:
     return _Outcome(certificate=certificate, product=product, gtin=product.gtin)
 
 
+def _footprint_on(fp: ProductFootprint, day: dt.date) -> ProductFootprint:
+    """The product's footprint as it stood on ``day``, from every certificate it has."""
+    if fp.as_of == day:
+        return fp
+    certificates = [v.certificate for v in (fp.current, *fp.earlier) if v is not None]
+    return footprint_of(fp.product, certificates, day)
+
+
 def purchase_lines(
-    purchases: Sequence[Purchase], catalogue: Catalogue, as_of: dt.date, public_base_url: str
+    purchases: Sequence[Purchase],
+    catalogue: Catalogue,
+    *,
+    as_of: dt.date,
+    today: dt.date,
+    public_base_url: str,
 ) -> tuple[list[Line], list[NotCounted]]:
+    """Lines for the purchases whose certificate was valid on the day bought (undated ones:
+    ``as_of``), and the rest not counted with the reason."""
     for p in purchases:
         validate_purchase(p)
-    # A shopping list repeats the same barcodes: resolve and judge each distinct text once
-    # (resolve_many batches the catalogue queries), then each line is one multiplication.
+    # A shopping list repeats the same barcodes: resolve each distinct text once (resolve_many
+    # batches the catalogue queries) with every certificate known today, judge each distinct
+    # (text, day) once, then each line is one multiplication.
     unique = list(dict.fromkeys(p.code for p in purchases))
-    items = resolve_many(
-        catalogue, unique, today=as_of, public_base_url=public_base_url, benchmarks=False
+    items = dict(
+        zip(
+            unique,
+            resolve_many(
+                catalogue, unique, today=today, public_base_url=public_base_url, benchmarks=False
+            ),
+            strict=True,
+        )
     )
-    outcomes = {text: _outcome(item, as_of) for text, item in zip(unique, items, strict=True)}
+    outcomes: dict[tuple[str, dt.date], _Outcome] = {}
     lines: list[Line] = []
     skipped: list[NotCounted] = []
     for purchase in purchases:
-        o = outcomes[purchase.code]
+        day = min(purchase.on, today) if purchase.on is not None else as_of
+        key = (purchase.code, day)
+        o = outcomes.get(key)
+        if o is None:
+            o = outcomes[key] = _outcome(items[purchase.code], day)
         if o.reason is not None:
             number = o.certificate.number if o.certificate is not None else None
             skipped.append(
@@ -132,8 +174,21 @@ def purchase_lines(
     return lines, skipped
 
 
-def _not_certified_message(reason: str, number: str | None, as_of: dt.date) -> str:
-    if reason == "no_certificate":
+def _not_certified_message(reason: str, certificate: Certificate | None, day: dt.date) -> str:
+    """Why the certificate does not count, with the dates that decide it."""
+    if certificate is None:
         return "The product has no carbon footprint certificate."
-    status = reason.replace("_", " ")
-    return f"Certificate {number} is {status} as of {as_of.isoformat()}; not counted."
+    number = certificate.number
+    if reason == "expired":
+        return (
+            f"Certificate {number} was valid until {certificate.valid_until.isoformat()}, "
+            f"so it had expired on {day.isoformat()}; not counted."
+        )
+    if reason == "not_yet_valid":
+        return (
+            f"Certificate {number} was issued on {certificate.issued_on.isoformat()}, "
+            f"so it was not yet valid on {day.isoformat()}; not counted."
+        )
+    when = certificate.status_changed_on
+    since = f" on {when.isoformat()}" if when is not None else ""
+    return f"Certificate {number} was {reason}{since}; not counted."

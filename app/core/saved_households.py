@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from app.core.activities import KINDS, Activity, validate_activity
+from app.core.activities import KINDS, Activity, heating_season, validate_activity
 from app.core.errors import InvalidInput, NotFound, Unauthorized
 from app.core.estimator import MAX_HOUSEHOLD_SIZE, MAX_PERIOD_DAYS, Inputs, normalize_province
 from app.core.footprints import Text
@@ -217,22 +217,37 @@ def remove_entry(store: HouseholdStore, household: Household, entry_id: str) -> 
 def inputs_for(
     household: Household, entries: Sequence[Entry], start: dt.date, end: dt.date
 ) -> Inputs:
-    """The estimator's inputs for a period: purchases made in it, and each bill prorated by
-    the share of its days that fall inside the period."""
+    """The estimator's inputs for a period: purchases made in it (each judged on its day),
+    and each bill prorated by the share of its days that fall inside the period.
+
+    District heating follows the heating season assumed for the household's province: a
+    metered bill by the share of its heating days inside the period, a heated floor area by
+    the share of a season its days inside the period cover (so an area entered every month
+    adds up to one season, not one season per entry)."""
     activities = []
     purchases = []
+    season = heating_season(household.province)
     for entry in entries:
         if entry.end < start or entry.start > end:
             continue
+        field = f"entries[{entry.id}]"
         if entry.kind == "purchase":
             purchases.append(
-                Purchase(entry.code or "", entry.quantity or Decimal(0), f"entries[{entry.id}]")
+                Purchase(entry.code or "", entry.quantity or Decimal(0), field, on=entry.start)
             )
             continue
-        overlap = (min(entry.end, end) - max(entry.start, start)).days + 1
+        first, last = max(entry.start, start), min(entry.end, end)
+        if entry.kind == "district_heating" and entry.unit == "m2":
+            activities.append(_activity(entry, field=field, share=Decimal(1), window=(first, last)))
+            continue
+        overlap = (last - first).days + 1
         span = (entry.end - entry.start).days + 1
         share = Decimal(1) if overlap == span else Decimal(overlap) / Decimal(span)
-        activities.append(_activity(entry, field=f"entries[{entry.id}]", share=share))
+        if entry.kind == "district_heating" and overlap != span:
+            heated = season.share(entry.start, entry.end)
+            if heated:
+                share = season.share(first, last) / heated
+        activities.append(_activity(entry, field=field, share=share, window=(first, last)))
     return Inputs(
         start=start,
         end=end,
@@ -250,7 +265,9 @@ def purge_inactive(store: HouseholdStore, *, today: dt.date, retention_days: int
     return store.purge(today - dt.timedelta(days=retention_days))
 
 
-def _activity(entry: Entry, *, field: str, share: Decimal) -> Activity:
+def _activity(
+    entry: Entry, *, field: str, share: Decimal, window: tuple[dt.date, dt.date] | None = None
+) -> Activity:
     return Activity(
         kind=entry.kind,
         field=field,
@@ -260,6 +277,7 @@ def _activity(entry: Entry, *, field: str, share: Decimal) -> Activity:
         distance_unit=entry.distance_unit,
         consumption=entry.consumption,
         share=share,
+        window=window,
     )
 
 

@@ -9,7 +9,7 @@ from flask import Response, current_app, jsonify
 from flask.views import MethodView
 
 from app.core import estimator as core
-from app.core.activities import Activity
+from app.core.activities import Activity, HeatingSeason, given_season
 from app.core.errors import InvalidInput
 from app.core.purchases import Purchase
 from app.db import get_catalogue
@@ -70,7 +70,13 @@ class HouseholdEstimate(MethodView):
         """
         start, end = core.period_of(**_period(body["period"]))
         activities = [
-            Activity(name, name, body[name]["amount"], body[name]["unit"])
+            Activity(
+                name,
+                name,
+                body[name]["amount"],
+                body[name]["unit"],
+                season=_season(body[name].get("season"), f"{name}.season"),
+            )
             for name in _SINGLE
             if name in body
         ]
@@ -107,11 +113,16 @@ class HouseholdEstimate(MethodView):
                     p["code"],
                     p["quantity"] if p["quantity"] is not None else Decimal(1),
                     f"purchases[{i}]",
+                    on=p["date"],
                 )
                 for i, p in enumerate(purchases)
             ),
         )
         return run_estimate(inputs)
+
+
+def _season(season: dict | None, field: str) -> HeatingSeason | None:
+    return None if season is None else given_season(season["start"], season["end"], field)
 
 
 def _period(period: dict) -> dict[str, Any]:

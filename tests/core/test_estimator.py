@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
 
-from app.core.activities import Activity
+from app.core.activities import Activity, given_season
 from app.core.errors import InvalidInput
 from app.core.estimator import Inputs, estimate, period_of
 from app.core.factors import Factor, FactorQuery
@@ -258,13 +259,57 @@ def test_boundaries_have_subtotals_and_grid_views_stay_out_of_the_total():
     assert est.total == sum(s.kg for s in est.subtotals)  # views are not in it
 
 
+WINTER = (dt.date(2025, 11, 15), dt.date(2026, 3, 15))  # Beijing's heating season, 121 days
+
+
 def test_heated_area_uses_the_labelled_assumption_and_widens_uncertainty():
-    (line,) = run(Activity("district_heating", "heat", D("90"), "m2")).lines
+    (line,) = run(Activity("district_heating", "heat", D("90"), "m2"), period=WINTER).lines
+    assert line.season_share == 1  # the whole (assumed) season
     assert line.activity == D("27.00")  # 90 m2 x 0.30 GJ/m2
     assert line.kg == D("2970.000")
     assert line.assumption.id == "tanji-heat-demand-assumption"
     assert line.uncertainty_pct == D("58.3")  # sqrt(30^2 + 50^2)
     assert line.high == D("4701.510")  # 2970 x 1.583
+
+
+def test_heated_area_is_prorated_by_the_part_of_the_season_the_period_covers():
+    heat = Activity("district_heating", "heat", D("90"), "m2")
+    january = (dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+    est = run(heat, period=january, province="BJ")
+    (line,) = est.lines
+    assert line.season_share == D(31) / D(121)  # Beijing: 15 Nov - 15 Mar, 121 days
+    assert line.activity == D("6.917355")  # 27 GJ x 31/121
+    assert line.kg == D("760.909")  # not the whole season's 2,970
+    assert (line.season.start, line.season.end, line.season.assumed) == ("11-15", "03-15", True)
+    assert "Beijing" in line.season.note
+    assert est.annualised == D("2970.000")  # one season a year, not 2970 x 365/31
+    # Summer has no heating days; a whole calendar year covers exactly one season.
+    assert run(heat, period=MAY, province="BJ").total == 0
+    year = run(heat, period=(dt.date(2026, 1, 1), dt.date(2026, 12, 31)), province="BJ")
+    assert year.lines[0].season_share == 1 and year.total == D("2970.000")
+
+
+def test_heating_season_depends_on_the_province_or_is_given():
+    heat = Activity("district_heating", "heat", D("90"), "m2")
+    april = (dt.date(2026, 4, 1), dt.date(2026, 4, 30))
+    assert run(heat, period=april, province="BJ").total == 0
+    (line,) = run(heat, period=april, province="HL").lines  # Harbin: 20 Oct - 20 Apr
+    assert line.season_share == D(20) / D(183)
+    assert line.season.province == "HL" and "Harbin" in line.season.note
+    given = given_season(dt.date(2026, 4, 1), dt.date(2026, 4, 30), "district_heating.season")
+    own = Activity("district_heating", "heat", D("90"), "m2", season=given)
+    (line,) = run(own, period=april, province="BJ").lines
+    assert line.season_share == 1 and line.kg == D("2970.000") and not line.season.assumed
+    with pytest.raises(InvalidInput) as raised:
+        given_season(dt.date(2026, 4, 1), dt.date(2026, 3, 1), "district_heating.season")
+    assert raised.value.details["field"] == "district_heating.season"
+
+
+def test_monthly_estimates_add_up_to_the_season():
+    heat = Activity("district_heating", "heat", D("90"), "m2")
+    months = ["2025-11", "2025-12", "2026-01", "2026-02", "2026-03"]
+    total = sum(run(heat, period=period_of(None, None, m), province="BJ").total for m in months)
+    assert abs(total - D("2970")) <= D("0.005")  # grams of rounding at most
 
 
 def test_purchases_count_only_currently_valid_certificates():
@@ -302,6 +347,58 @@ def test_certificate_status_is_judged_at_period_end_not_later():
     # The June period ends after the certificate lapsed on 2026-06-01 (and TODAY is 06-15).
     assert run(purchases=purchase, period=june).not_counted[0].reason == "expired"
     assert run(purchases=purchase).lines[0].kg == D("0.055")  # 0.0547 half-up to grams
+
+
+REVOKED_ON = dt.date(2026, 12, 3)
+
+
+def dated_catalogue():
+    """The test catalogue with TJS-PCF-2025-0002 revoked on a known day."""
+    catalogue = Catalogue()
+    revoked = replace(CERTS[REVOKED][0], status_changed_on=REVOKED_ON)
+    catalogue.certificates_for = lambda gtins: {
+        g: ([revoked] if g == REVOKED else CERTS[g]) for g in gtins if g in CERTS
+    }
+    return catalogue
+
+
+def test_each_purchase_is_judged_on_its_own_day_so_months_add_up_to_the_year():
+    today = dt.date(2026, 12, 4)
+    bought = [
+        Purchase(EXPIRED, D("1"), "a", on=dt.date(2026, 4, 10)),  # valid until 2026-04-30
+        Purchase(EXPIRED, D("1"), "b", on=dt.date(2026, 5, 2)),  # bought after it expired
+        Purchase(LAPSES_LATER, D("10"), "c", on=dt.date(2026, 5, 20)),  # valid until 06-01
+        Purchase(VALID, D("2"), "d", on=dt.date(2026, 9, 1)),
+        Purchase(REVOKED, D("1"), "e", on=dt.date(2026, 3, 1)),  # revoked later: never counts
+    ]
+
+    def run_on(start, end):
+        inside = tuple(p for p in bought if start <= p.on <= end)
+        inputs = Inputs(start, end, 2, None, (), inside)
+        return estimate(
+            inputs, factors=Factors(), catalogue=dated_catalogue(), today=today,
+            public_base_url="https://x",
+        )  # fmt: skip
+
+    year = run_on(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    assert {ln.field: ln.kg for ln in year.lines} == {
+        "a": D("2.500"),
+        "c": D("0.547"),
+        "d": D("5.000"),
+    }
+    months = [run_on(*period_of(None, None, f"2026-{m:02}")) for m in range(1, 13)]
+    assert sum(m.certified_purchases for m in months) == year.certified_purchases == D("8.047")
+    reasons = {n.field: (n.reason, n.message) for n in year.not_counted}
+    assert reasons["b"] == (
+        "expired",
+        "Certificate TJS-PCF-2022-0001 was valid until 2026-04-30, so it had expired on "
+        "2026-05-02; not counted.",
+    )
+    # Revoked yesterday: said with the real date, not "as of" the end of the period.
+    assert reasons["e"] == (
+        "revoked",
+        "Certificate TJS-PCF-2025-0002 was revoked on 2026-12-03; not counted.",
+    )
 
 
 def test_a_thousand_purchases_take_a_constant_number_of_queries():

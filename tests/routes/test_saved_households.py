@@ -9,7 +9,7 @@ import pytest
 from app.db import close_thread_connections
 from app.storage.households import TABLES
 from tests.helpers import assert_error
-from tests.routes.test_estimator import WATER, row_counts
+from tests.routes.test_estimator import EXPIRED, WATER, row_counts
 
 
 def consent_version(client) -> str:
@@ -286,3 +286,42 @@ def test_entry_limit_and_no_token_in_logs(app, client, caplog):
     assert body["errors"]["field"] == "entries"
     token = auth["Authorization"].removeprefix("Bearer ")
     assert token not in caplog.text
+
+
+def test_heated_area_entered_every_month_counts_one_season(client):
+    household_id, auth = create(client, province="BJ")
+    base = f"/v1/households/{household_id}"
+    for month in ("2025-11", "2025-12", "2026-01", "2026-02", "2026-03"):
+        entry = {"kind": "district_heating", "month": month, "amount": "90", "unit": "m2"}
+        assert client.post(f"{base}/entries", json=entry, headers=auth).status_code == 201
+    season = client.get(f"{base}/estimate?start=2025-11-01&end=2026-03-31", headers=auth)
+    body = season.get_json()
+    # 90 m2 x 0.30 GJ/m2 x 110 kg CO2/GJ = 2,970 kg for the season, once (not 5 x 2,970).
+    assert abs(float(body["total"]["kg"]) - 2970) < 0.01, body["total"]
+    january = client.get(f"{base}/estimate?month=2026-01&lang=en", headers=auth).get_json()
+    (line,) = january["lines"]
+    assert line["kg"] == "760.909"  # 2,970 x 31/121 (Beijing's season: 15 Nov - 15 Mar)
+    assert line["heating_season"] == {
+        "start": "11-15",
+        "end": "03-15",
+        "assumed": True,
+        "province": "BJ",
+        "share": "0.2562",
+        "note": line["heating_season"]["note"],
+    }
+    assert "Beijing" in line["heating_season"]["note"]
+    assert january["annualised_kg"] == "2970.000"
+
+
+def test_purchases_count_in_the_year_as_in_their_month(client):
+    household_id, auth = create(client)
+    base = f"/v1/households/{household_id}"
+    # EXPIRED's only certificate was valid until 2024-05-19: bought before, it counts.
+    for day, code in (("2024-05-10", EXPIRED), ("2024-05-25", EXPIRED)):
+        entry = {"kind": "purchase", "date": day, "code": code, "quantity": "2"}
+        assert client.post(f"{base}/entries", json=entry, headers=auth).status_code == 201
+    may = client.get(f"{base}/estimate?month=2024-05", headers=auth).get_json()
+    year = client.get(f"{base}/estimate?start=2024-01-01&end=2024-12-31", headers=auth).get_json()
+    assert may["certified_purchases_kg"] == year["certified_purchases_kg"] != "0.000"
+    assert [n["reason"] for n in year["not_counted"]] == ["expired"]
+    assert "2024-05-19" in year["not_counted"][0]["message"]
