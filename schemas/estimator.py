@@ -35,8 +35,8 @@ class QuantityIn(Strict):
 
 
 class SeasonIn(Strict):
-    start = fields.Date(required=True, metadata={"description": "First heating day"})
-    end = fields.Date(required=True, metadata={"description": "Last heating day (inclusive)"})
+    start = Day(required=True, metadata={"description": "First heating day"})
+    end = Day(required=True, metadata={"description": "Last heating day (inclusive)"})
 
 
 class HeatingIn(QuantityIn):
@@ -74,7 +74,7 @@ class PurchaseIn(Strict):
     quantity = DecimalIn(
         load_default=None, metadata={"description": "Sales units bought; default 1"}
     )
-    date = fields.Date(
+    date = Day(
         load_default=None,
         metadata={
             "description": "Day bought: the certificate is judged on it (default: the end of "
