@@ -17,6 +17,10 @@ from schemas.common import ErrorSchema
 class TanjiApi(Api):
     ERROR_SCHEMA = ErrorSchema
 
+    def handle_http_exception(self, error):
+        """Every HTTP error (unknown path, 405, 500, abort) in the one error shape."""
+        return errors.http_error(error)
+
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, current_app, jsonify
-from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
+from flask import Flask, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, TooManyRequests
 
 from app.core import errors as domain
 
@@ -28,6 +28,35 @@ STATUS = {
 }
 
 
+#: Errors raised by HTTP itself (routing, methods, framework limits), before or around any
+#: domain code: status -> (reason, message). Messages live here so they can be translated.
+HTTP_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("bad_request", "The request could not be understood."),
+    401: ("unauthorized", "Credentials are missing or wrong."),
+    403: ("forbidden", "This is not allowed with these credentials."),
+    404: (
+        "not_found",
+        "No such resource: check the path (the API is under /v1/; see /openapi.json).",
+    ),
+    405: (
+        "method_not_allowed",
+        "The resource does not accept {method}; the Allow header lists what it does.",
+    ),
+    406: ("not_acceptable", "Tanji answers in application/json only."),
+    413: ("payload_too_large", "The request body is too large."),
+    415: ("unsupported_media_type", "The body's Content-Type is not one this resource reads."),
+    422: ("invalid_input", "The request is well formed but its values are invalid."),
+    429: ("rate_limited", "Too many requests; retry after the number of seconds in Retry-After."),
+    500: ("internal_error", "Something went wrong on Tanji's side; the error has been logged."),
+    503: ("unavailable", "The service cannot answer now; retry after the seconds in Retry-After."),
+}
+#: Seconds a client should wait before retrying a 503 that does not say otherwise.
+RETRY_AFTER_SECONDS = 5
+#: The challenge every 401 carries (RFC 9110 11.6.1): saved households and the ingest API
+#: take a bearer token (the ingest API also reads X-API-Key).
+WWW_AUTHENTICATE = 'Bearer realm="tanji"'
+
+
 def status_of(error: domain.DomainError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS:
@@ -46,9 +75,48 @@ def error_body(error: domain.DomainError) -> dict[str, Any]:
     }
 
 
-def _respond(body: dict[str, Any]):
+def error_headers(status: int, details: dict[str, Any] | None = None) -> dict[str, str]:
+    """Headers an error status must carry: WWW-Authenticate on 401, Retry-After on 503."""
+    if status == 401:
+        return {"WWW-Authenticate": WWW_AUTHENTICATE}
+    if status == 503:
+        return {"Retry-After": str((details or {}).get("retry_after", RETRY_AFTER_SECONDS))}
+    return {}
+
+
+def http_error_body(error: HTTPException) -> tuple[dict[str, Any], dict[str, str]]:
+    """The one error shape, and the headers, for an HTTPException (a 404 for an unknown path,
+    a 405, a framework 4xx, a 500, or a flask-smorest ``abort``)."""
+    code = error.code or 500
+    phrase = HTTPStatus(code).phrase
+    reason, message = HTTP_ERRORS.get(code, (phrase.lower().replace(" ", "_"), phrase + "."))
+    data = getattr(error, "data", None) or {}
+    errors = {"reason": data.get("reason", reason)}
+    errors.update(data.get("errors") or data.get("messages") or {})
+    body = {
+        "code": code,
+        "status": phrase,
+        "message": data.get("message") or message.format(method=request.method),
+        "errors": errors,
+    }
+    # Werkzeug's own headers (Allow on a 405) minus its HTML Content-Type, then ours.
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    headers.update(error_headers(code))
+    headers.update(data.get("headers") or {})
+    return body, headers
+
+
+def http_error(error: HTTPException) -> Response | HTTPException:
+    if error.code is not None and error.code < 400:
+        return error  # redirects (e.g. a missing trailing slash) stay redirects
+    body, headers = http_error_body(error)
+    return _respond(body, headers)
+
+
+def _respond(body: dict[str, Any], headers: dict[str, str] | None = None):
     response = jsonify(body)
     response.status_code = body["code"]
+    response.headers.update(headers or error_headers(body["code"], body["errors"]))
     return response
 
 

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 
+#: Headers an error status must carry (RFC 9110 / 6585), checked on every error response.
+ERROR_HEADERS = {401: "WWW-Authenticate", 405: "Allow", 429: "Retry-After", 503: "Retry-After"}
+
 
 def assert_error(response, status: int, reason: str | None = None) -> dict:
-    """Every error has the one shape {code, status, message?, errors?}, as JSON."""
+    """Every error has the one shape {code, status, message, errors: {reason, ...}}, as JSON,
+    with the headers its status requires."""
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.mimetype == "application/json"
     body = response.get_json()
     assert body["code"] == status
     assert isinstance(body["status"], str) and body["status"]
-    assert set(body) <= {"code", "status", "message", "errors"}
+    assert set(body) == {"code", "status", "message", "errors"}, body
+    assert isinstance(body["message"], str) and body["message"], body
+    assert isinstance(body["errors"]["reason"], str) and body["errors"]["reason"], body
     if reason is not None:
         assert body["errors"]["reason"] == reason, body
+    if status in ERROR_HEADERS:
+        assert response.headers.get(ERROR_HEADERS[status]), (status, dict(response.headers))
     return body
 
 

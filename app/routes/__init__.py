@@ -17,6 +17,16 @@ from schemas.common import ErrorSchema
 UNPROCESSABLE = HTTPStatus(422).name
 
 
+#: The Location header of a 201, as documented on every response that creates a resource.
+LOCATION = {
+    "Location": {
+        "description": "Path of the created resource",
+        "schema": {"type": "string"},
+        "required": True,
+    }
+}
+
+
 class Blueprint(flask_smorest.Blueprint):
     """flask-smorest's Blueprint, parsing JSON bodies with app.parsing (hostile bodies get 400)."""
 

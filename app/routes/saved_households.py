@@ -8,7 +8,7 @@ import uuid
 from decimal import Decimal
 
 import click
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, jsonify, request, url_for
 from flask.views import MethodView
 
 from app.core import saved_households as households
@@ -16,7 +16,7 @@ from app.core.errors import InvalidInput
 from app.core.estimator import period_of
 from app.core.saved_households import CONSENT_TEXT, CONSENT_VERSION, Entry, Household
 from app.db import get_households, open_stores
-from app.routes import UNPROCESSABLE, Blueprint, lang, today
+from app.routes import LOCATION, UNPROCESSABLE, Blueprint, lang, today
 from app.routes.estimator import run_estimate
 from schemas.common import dump
 from schemas.estimator import EstimateSchema
@@ -76,7 +76,7 @@ class Consent(MethodView):
 @blp.route("/households")
 class Households(MethodView):
     @blp.arguments(HouseholdIn)
-    @blp.response(201, CreatedSchema)
+    @blp.response(201, CreatedSchema, headers=LOCATION)
     @blp.alt_response(
         422,
         response=UNPROCESSABLE,
@@ -98,7 +98,9 @@ class Households(MethodView):
             if lang() == "en"
             else "请妥善保存此凭证：它只显示这一次，是访问该家庭数据的唯一方式。"
         )
-        return {"household": created.household, "token": created.token, "notice": notice}
+        location = url_for(".HouseholdResource", household_id=created.household.id)
+        body = {"household": created.household, "token": created.token, "notice": notice}
+        return body, {"Location": location}
 
 
 @blp.route("/households/<household_id>")
@@ -143,7 +145,7 @@ class Entries(MethodView):
 
     @blp.doc(**_BEARER)
     @blp.arguments(EntryIn)
-    @blp.response(201, EntrySchema)
+    @blp.response(201, EntrySchema, headers=LOCATION)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(422, response=UNPROCESSABLE)
     def post(self, body: dict, household_id: str):
@@ -167,7 +169,9 @@ class Entries(MethodView):
             consumption=body.get("consumption"),
         )
         limit = current_app.config["HOUSEHOLD_ENTRY_LIMIT"]
-        return households.add_entry(_store(), household, entry, limit=limit)
+        added = households.add_entry(_store(), household, entry, limit=limit)
+        location = url_for(".EntryResource", household_id=household.id, entry_id=added.id)
+        return added, {"Location": location}
 
 
 @blp.route("/households/<household_id>/entries/<entry_id>")
