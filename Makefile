@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 HOST   ?= $(or $(TANJI_HOST),127.0.0.1)
 PORT   ?= $(or $(TANJI_PORT),8000)
 WORKERS ?= $(or $(TANJI_WORKERS),2)
+# HTTPS on the same port when both TANJI_TLS_CERT and TANJI_TLS_KEY are set (PACT requires TLS).
+TLS    := $(if $(and $(TANJI_TLS_CERT),$(TANJI_TLS_KEY)),--certfile '$(TANJI_TLS_CERT)' --keyfile '$(TANJI_TLS_KEY)')
 
 .PHONY: run test setup system-deps openapi lint bench clean
 
@@ -23,7 +25,7 @@ setup: system-deps $(VENV)/.installed
 
 run: setup
 	$(BIN)/flask --app app init-db
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - 'app:create_app()'
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - $(TLS) 'app:create_app()'
 
 test: setup
 	$(BIN)/python -m pytest
