@@ -1,9 +1,16 @@
-"""Requests/s of GET /v1/products/{gtin} (random fixture GTINs) against a bare Flask endpoint
-returning a constant JSON of the same size, same gunicorn settings, same run, with wrk.
+"""Requests/s of GET /v1/products/{gtin} against a bare Flask endpoint that returns the same
+bytes for the same URL, served the way `make run` serves Tanji, in the same run, with wrk.
 
-    python bench/lookup.py [--duration 10] [--connections 16] [--rounds 2]
+    python bench/lookup.py [--duration 10] [--connections 16] [--rounds 3]
 
-Prints both figures and the ratio (aim: >= 0.9). Needs wrk (`make bench` installs it).
+Two workloads: random fixture GTINs, and one GTIN (every request a response-cache hit).
+Each round runs bare then Tanji for each workload (alternating, so drift on a shared
+machine hits both); the ratio printed is the median over rounds of Tanji / bare within a
+round (aim: >= 0.9). Needs wrk (`make bench` installs it).
+
+The server command is `make -n run`'s (worker class, threads, timeouts: whatever the Makefile
+says), with only the bind address, worker count and application swapped, and the access log
+off for both servers (it would measure the log formatter, not the app).
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
 import statistics
@@ -24,6 +32,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+TANJI = "app:create_app()"
+BARE = "bench.bare_app:app"
+#: One product with a current certificate and a category benchmark.
+SINGLE_GTIN = "09506000134352"
 
 
 def free_port() -> int:
@@ -32,26 +44,40 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_command(port: int | str, workers: int, target: str) -> list[str]:
+    """`make run`'s server command line, bound to 127.0.0.1:port, serving ``target``."""
+    dry_run = subprocess.run(
+        ["make", "-n", "-s", "run", f"BIN={BIN}", "HOST=127.0.0.1", f"PORT={port}",
+         f"WORKERS={workers}"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    line = next(line for line in dry_run.splitlines() if TANJI in line)
+    argv, skip = [], False
+    for arg in shlex.split(line):
+        if skip:
+            skip = False
+        elif arg == "--access-logfile":
+            skip = True
+        elif not arg.startswith("--access-logfile="):
+            argv.append(target if arg == TANJI else arg)
+    if Path(argv[0]).name == "gunicorn":
+        # Quiet, and no control socket: two servers (and other people's) would share its path.
+        argv += ["--log-level", "warning", "--no-control-socket"]
+    return argv
+
+
 def start(target: str, env: dict, workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            target,
-        ],
+        server_command(port, workers, target),
         cwd=ROOT,
         env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
-            urllib.request.urlopen(url + "/v1/products/09506000134352", timeout=1)
+            urllib.request.urlopen(f"{url}/v1/products/{SINGLE_GTIN}", timeout=1)
             return proc, url
         except Exception:
             time.sleep(0.05)
@@ -89,8 +115,8 @@ def main() -> None:
     )
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, same for both")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating runs of each server")
+    parser.add_argument("--workers", type=int, default=2, help="server workers, same for both")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each server")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: run `make bench`, or apt-get install wrk")
@@ -99,43 +125,54 @@ def main() -> None:
         p["gtin"] for p in json.loads((ROOT / "fixtures/catalogue.json").read_text())["products"]
     ]
     with tempfile.TemporaryDirectory() as tmp:
-        script = Path(tmp) / "random_gtin.lua"
-        script.write_text(
-            "local gtins = {" + ",".join(f'"{g}"' for g in gtins) + "}\n"
+        scripts = {
+            "random": "local gtins = {" + ",".join(f'"{g}"' for g in gtins) + "}\n"
             "math.randomseed(42)\n"
             "request = function()\n"
             "  return wrk.format('GET', '/v1/products/' .. gtins[math.random(#gtins)])\n"
-            "end\n"
-        )
-        tanji, tanji_url = start(
-            "app:create_app()", {"TANJI_DATABASE": f"{tmp}/bench.db"}, args.workers
-        )
-        sizes = [len(urllib.request.urlopen(f"{tanji_url}/v1/products/{g}").read()) for g in gtins]
-        body_bytes = int(statistics.median(sizes))
-        bare, bare_url = start(
-            "bench.bare_app:app", {"BARE_BODY_BYTES": str(body_bytes)}, args.workers
-        )
+            "end\n",
+            "single": f"local req = wrk.format('GET', '/v1/products/{SINGLE_GTIN}')\n"
+            "request = function() return req end\n",
+        }
+        for name, text in scripts.items():
+            (Path(tmp) / f"{name}.lua").write_text(text)
+        tanji, tanji_url = start(TANJI, {"TANJI_DATABASE": f"{tmp}/bench.db"}, args.workers)
+        bodies = {
+            g: urllib.request.urlopen(f"{tanji_url}/v1/products/{g}").read().decode() for g in gtins
+        }
+        (Path(tmp) / "bodies.json").write_text(json.dumps(bodies))
+        bare, bare_url = start(BARE, {"BARE_BODIES": f"{tmp}/bodies.json"}, args.workers)
+        command = shlex.join(server_command("PORT", args.workers, "APP"))
+        rps: dict[tuple[str, str], list[float]] = {}
         try:
-            bare_rps, tanji_rps = [], []
             for _ in range(args.rounds):
-                bare_rps.append(wrk(bare_url, script, args))
-                tanji_rps.append(wrk(tanji_url, script, args))
+                for workload in scripts:
+                    script = Path(tmp) / f"{workload}.lua"
+                    for server, url in (("bare", bare_url), ("tanji", tanji_url)):
+                        rps.setdefault((server, workload), []).append(wrk(url, script, args))
         finally:
-            tanji.terminate()
-            bare.terminate()
-            tanji.wait()
-            bare.wait()
+            for proc in (tanji, bare):
+                proc.terminate()
+                proc.wait()
 
-    b, t = statistics.mean(bare_rps), statistics.mean(tanji_rps)
+    sizes = sorted(len(b.encode()) for b in bodies.values())
+    print("GET /v1/products/{gtin}: Tanji vs bare Flask returning the same bytes per GTIN")
+    print(f"server: {command.replace(str(BIN) + '/', '')} (both)")
     print(
-        f"GET /v1/products/{{gtin}}, {len(gtins)} random fixture GTINs, median body {body_bytes} bytes"
+        f"wrk -t2 -c{args.connections} -d{args.duration}s, {args.rounds} alternating rounds; "
+        "req/s are medians; ratio = median of per-round Tanji/bare"
     )
-    print(
-        f"gunicorn --workers {args.workers}; wrk -t2 -c{args.connections} -d{args.duration}s x {args.rounds} rounds, alternating"
-    )
-    print(f"bare Flask constant JSON : {b:9.0f} req/s   {[round(x) for x in bare_rps]}")
-    print(f"Tanji product lookup     : {t:9.0f} req/s   {[round(x) for x in tanji_rps]}")
-    print(f"ratio (Tanji / bare)     : {t / b:9.2f}   (aim >= 0.9)")
+    labels = {
+        "random": f"random GTIN ({len(gtins)} fixture GTINs, median body {sizes[len(sizes) // 2]} B)",
+        "single": f"single GTIN ({SINGLE_GTIN}, {len(bodies[SINGLE_GTIN].encode())} B, cache hits)",
+    }
+    for workload, label in labels.items():
+        bare_rps, tanji_rps = rps[("bare", workload)], rps[("tanji", workload)]
+        ratio = statistics.median(t / b for t, b in zip(tanji_rps, bare_rps, strict=True))
+        print(f"{label}")
+        print(f"  bare  {statistics.median(bare_rps):7.0f} req/s  {[round(x) for x in bare_rps]}")
+        print(f"  Tanji {statistics.median(tanji_rps):7.0f} req/s  {[round(x) for x in tanji_rps]}")
+        print(f"  ratio {ratio:7.2f}  (aim >= 0.9)")
 
 
 if __name__ == "__main__":
