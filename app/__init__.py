@@ -45,7 +45,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     errors.init_app(app)
     app.extensions["tanji_response_cache"] = ResponseCache(
-        app.config["RESPONSE_CACHE_SIZE"], app.config["CACHE_MAX_AGE"]
+        size=app.config["RESPONSE_CACHE_SIZE"],
+        max_bytes=int(app.config["RESPONSE_CACHE_MB"] * 1024 * 1024),
+        max_age=app.config["CACHE_MAX_AGE"],
     )
 
     from app import pact

@@ -16,6 +16,8 @@ class Config:
     RESOLVE_BATCH_LIMIT = 100
     # How many rendered lookup responses each worker keeps in memory.
     RESPONSE_CACHE_SIZE = 20000
+    # Most memory, in MiB, those responses may take per worker (bodies, keys and bookkeeping).
+    RESPONSE_CACHE_MB = 32
     # Largest photo POST /v1/scans accepts, in bytes; Flask's MAX_CONTENT_LENGTH is derived from it.
     MAX_UPLOAD_BYTES = 15 * 1024 * 1024
     # Largest image, in pixels (from its header), the scanner decodes; bigger ones get 413.

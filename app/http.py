@@ -29,16 +29,29 @@ class CachedBody:
     body: bytes
     etag: str  # unquoted
     headers: tuple[tuple[str, str], ...]  # ready to send, for 200 and 304 alike
+    size: int  # bytes this entry holds in the cache, its key included
+
+
+#: What an entry holds beyond its body and its key's text: the entry, key and header objects
+#: and the LRU's links (measured: ~800 bytes on CPython 3.11; tests check the total).
+ENTRY_OVERHEAD = 1024
 
 
 class ResponseCache:
-    """A small thread-safe LRU of rendered JSON bodies with their ETag and headers."""
+    """A small thread-safe LRU of rendered JSON bodies with their ETag and headers, capped by
+    count and by bytes (a long scanned code makes a long key, and bodies differ in size)."""
 
-    def __init__(self, size: int, max_age: int) -> None:
+    def __init__(self, size: int, max_bytes: int, max_age: int) -> None:
         self.size = size
+        self.max_bytes = max_bytes
         self.max_age = max_age
+        self._cache_control = f"public, max-age={max_age}"
+        self.bytes = 0
         self._items: OrderedDict[Hashable, CachedBody] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def get_or_render(self, key: Hashable, render: Callable[[], Any]) -> CachedBody:
         with self._lock:
@@ -46,30 +59,37 @@ class ResponseCache:
             if hit is not None:
                 self._items.move_to_end(key)
                 return hit
-        entry = self.prepare(render())
+        entry = self.prepare(render(), key_bytes=len(repr(key).encode()))
+        if entry.size > self.max_bytes:
+            return entry  # served, never kept: it would evict everything else
         with self._lock:
+            old = self._items.pop(key, None)  # another thread rendered it meanwhile
+            if old is not None:
+                self.bytes -= old.size
             self._items[key] = entry
-            if len(self._items) > self.size:
-                self._items.popitem(last=False)
+            self.bytes += entry.size
+            while len(self._items) > self.size or self.bytes > self.max_bytes:
+                self.bytes -= self._items.popitem(last=False)[1].size
         return entry
 
-    def prepare(self, data: Any) -> CachedBody:
+    def prepare(self, data: Any, *, key_bytes: int = 0) -> CachedBody:
         body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
         etag = hashlib.blake2b(body, digest_size=12).hexdigest()
         headers = (
+            ("Content-Type", "application/json"),
             ("ETag", f'"{etag}"'),
-            ("Cache-Control", f"public, max-age={self.max_age}"),
+            ("Cache-Control", self._cache_control),
             ("Vary", "Accept-Language"),
             *CORS_HEADERS,
         )
-        return CachedBody(body, etag, headers)
+        return CachedBody(body, etag, headers, len(body) + key_bytes + ENTRY_OVERHEAD)
 
 
 def respond(entry: CachedBody) -> Response:
     """200 with the body, or 304 when If-None-Match matches (weak comparison, RFC 9110)."""
     if "HTTP_IF_NONE_MATCH" in request.environ and request.if_none_match.contains_weak(entry.etag):
-        return Response(status=304, headers=entry.headers)
-    return Response(entry.body, status=200, headers=entry.headers, content_type="application/json")
+        return Response(status=304, headers=entry.headers)  # Werkzeug drops its Content-Type
+    return Response(entry.body, headers=entry.headers)
 
 
 def json_lookup(key: Hashable, render: Callable[[], Any]) -> Response:

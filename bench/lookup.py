@@ -85,28 +85,32 @@ def start(target: str, env: dict, workers: int) -> tuple[subprocess.Popen, str]:
     raise SystemExit(f"{target} did not start")
 
 
-def wrk(url: str, script: Path, args: argparse.Namespace) -> float:
+def wrk(url: str, script: Path, args: argparse.Namespace) -> tuple[float, int]:
+    """Requests/s and the number of requests of one wrk run."""
     out = subprocess.run(
-        [
-            "wrk",
-            "-t",
-            "2",
-            "-c",
-            str(args.connections),
-            "-d",
-            f"{args.duration}s",
-            "-s",
-            str(script),
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+        ["wrk", "-t", "2", "-c", str(args.connections), "-d", f"{args.duration}s",
+         "-s", str(script), url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise SystemExit(f"wrk saw {errors.group(1)} error responses:\n{out}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return rps, int(re.search(r"(\d+) requests in", out).group(1))
+
+
+def server_cpu(proc: subprocess.Popen) -> float:
+    """CPU seconds used so far by a server and its worker processes (Linux /proc)."""
+    stats = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            pid, _, rest = stat.read_text().partition(" (")
+            fields = rest.rpartition(") ")[2].split()
+        except OSError:
+            continue  # exited meanwhile
+        stats[int(pid)] = (int(fields[1]), int(fields[11]) + int(fields[12]))  # ppid, utime+stime
+    ticks = sum(t for pid, (ppid, t) in stats.items() if proc.pid in (pid, ppid))
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -144,12 +148,20 @@ def main() -> None:
         bare, bare_url = start(BARE, {"BARE_BODIES": f"{tmp}/bodies.json"}, args.workers)
         command = shlex.join(server_command("PORT", args.workers, "APP"))
         rps: dict[tuple[str, str], list[float]] = {}
+        cpu: dict[tuple[str, str], list[float]] = {}  # server CPU microseconds per request
         try:
             for _ in range(args.rounds):
                 for workload in scripts:
                     script = Path(tmp) / f"{workload}.lua"
-                    for server, url in (("bare", bare_url), ("tanji", tanji_url)):
-                        rps.setdefault((server, workload), []).append(wrk(url, script, args))
+                    for server, proc, url in (
+                        ("bare", bare, bare_url),
+                        ("tanji", tanji, tanji_url),
+                    ):
+                        before = server_cpu(proc)
+                        rate, requests = wrk(url, script, args)
+                        used = server_cpu(proc) - before
+                        rps.setdefault((server, workload), []).append(rate)
+                        cpu.setdefault((server, workload), []).append(used / requests * 1e6)
         finally:
             for proc in (tanji, bare):
                 proc.terminate()
@@ -162,17 +174,26 @@ def main() -> None:
         f"wrk -t2 -c{args.connections} -d{args.duration}s, {args.rounds} alternating rounds; "
         "req/s are medians; ratio = median of per-round Tanji/bare"
     )
+    print(
+        "CPU/req = the servers' CPU time / requests served: less sensitive than req/s to what\n"
+        "else a shared machine runs; bare/Tanji of it is the throughput ratio at equal CPU"
+    )
     labels = {
         "random": f"random GTIN ({len(gtins)} fixture GTINs, median body {sizes[len(sizes) // 2]} B)",
         "single": f"single GTIN ({SINGLE_GTIN}, {len(bodies[SINGLE_GTIN].encode())} B, cache hits)",
     }
     for workload, label in labels.items():
         bare_rps, tanji_rps = rps[("bare", workload)], rps[("tanji", workload)]
+        bare_cpu, tanji_cpu = cpu[("bare", workload)], cpu[("tanji", workload)]
         ratio = statistics.median(t / b for t, b in zip(tanji_rps, bare_rps, strict=True))
+        cpu_ratio = statistics.median(b / t for t, b in zip(tanji_cpu, bare_cpu, strict=True))
         print(f"{label}")
-        print(f"  bare  {statistics.median(bare_rps):7.0f} req/s  {[round(x) for x in bare_rps]}")
-        print(f"  Tanji {statistics.median(tanji_rps):7.0f} req/s  {[round(x) for x in tanji_rps]}")
-        print(f"  ratio {ratio:7.2f}  (aim >= 0.9)")
+        for name, r, c in (("bare", bare_rps, bare_cpu), ("Tanji", tanji_rps, tanji_cpu)):
+            print(
+                f"  {name:5} {statistics.median(r):7.0f} req/s {statistics.median(c):5.0f} us CPU/req"
+                f"  {[round(x) for x in r]}"
+            )
+        print(f"  ratio {ratio:7.2f} by req/s, {cpu_ratio:.2f} by CPU/request  (aim >= 0.9)")
 
 
 if __name__ == "__main__":

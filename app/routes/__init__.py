@@ -8,6 +8,7 @@ from http import HTTPStatus
 
 import flask_smorest
 from flask import current_app, request
+from marshmallow import Schema
 
 from app import clock, i18n, parsing
 from schemas.common import ErrorSchema
@@ -68,6 +69,24 @@ def alt_responses(*statuses: int | tuple[int, str], parameters: list[dict] | Non
         if parameters:
             manual = doc.setdefault("manual_doc", {})
             manual["parameters"] = [*manual.get("parameters", []), *parameters]
+        func._apidoc = doc
+        return func
+
+    return decorator
+
+
+def cached_ok(schema: type[Schema], *, headers: dict | None = None):
+    """Document a cached lookup's 200 exactly as flask-smorest's ``response`` does, without
+    its wrapper: the view returns a ready Response from the cache, which that wrapper would
+    only inspect and pass on, on every request."""
+
+    def decorator(func):
+        doc = copy.deepcopy(getattr(func, "_apidoc", {}))
+        entry = {"schema": schema(), "description": HTTPStatus.OK.phrase, "content_type": None}
+        if headers:
+            entry["headers"] = headers
+        doc.setdefault("response", {}).setdefault("responses", {}).setdefault(200, []).append(entry)
+        doc.setdefault("success_status_codes", []).append(200)
         func._apidoc = doc
         return func
 

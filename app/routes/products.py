@@ -8,7 +8,7 @@ from app.core.codes import normalize_gtin
 from app.core.footprints import lookup_product
 from app.db import get_catalogue
 from app.http import json_lookup
-from app.routes import Blueprint, alt_responses, lang, today
+from app.routes import Blueprint, alt_responses, cached_ok, lang, today
 from schemas.common import LANG_PARAMETER, dump
 from schemas.products import ProductFootprintSchema
 
@@ -23,7 +23,9 @@ _schema = ProductFootprintSchema()
 
 @blp.route("/<gtin>")
 class ProductResource(MethodView):
-    @blp.response(200, ProductFootprintSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    init_every_request = False  # no state on self: one instance serves every request
+
+    @cached_ok(ProductFootprintSchema, headers={"ETag": {"schema": {"type": "string"}}})
     @alt_responses(304, 400, 404, 422, parameters=[LANG_PARAMETER])
     def get(self, gtin: str):
         """Product with its current certificate and earlier certificates in brief

@@ -38,6 +38,9 @@ class SqliteCatalogue:
         self._categories: dict[str, Category] | None = None
         self._bodies: dict[str, CertificationBody] | None = None
         self._maps_release: int | None = None
+        # The release number, and the (data_version, total_changes) it was read under.
+        self._release: int = 0
+        self._release_stamp: tuple[int, int] | None = None
 
     def _refresh_maps(self) -> None:
         release = self.release_id()
@@ -141,9 +144,21 @@ class SqliteCatalogue:
 
     # -- releases ----------------------------------------------------------------------
     def release_id(self) -> int:
-        """The current catalogue release number (0 before the first release)."""
-        row = self.db.execute("select max(id) from releases").fetchone()
-        return row[0] or 0
+        """The current catalogue release number (0 before the first release).
+
+        Every lookup asks, so the answer is kept until the database may have changed:
+        ``PRAGMA data_version`` moves when another connection (thread or process) commits,
+        ``total_changes`` when this one writes. Neither reads a table."""
+        conn = self.db.conn
+        if conn.in_transaction:  # may yet roll back: never keep what it shows
+            return self._read_release_id()
+        stamp = (conn.execute("pragma data_version").fetchone()[0], conn.total_changes)
+        if stamp != self._release_stamp:
+            self._release, self._release_stamp = self._read_release_id(), stamp
+        return self._release
+
+    def _read_release_id(self) -> int:
+        return self.db.execute("select max(id) from releases").fetchone()[0] or 0
 
     def stats(self) -> CatalogueStats:
         release = next(iter(self.db.query("select * from releases order by id desc limit 1")), None)
