@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import tracemalloc
 
-from app import create_app
-from app.db import close_thread_connections
 from app.http import ResponseCache
 
 LONG = "https://id.gs1.org/01/09506000134352?x="  # a Digital Link; scanners send any length
@@ -67,17 +65,12 @@ def test_the_count_cap_still_holds():
     assert cache.bytes == sum(e.size for e in cache._items.values())
 
 
-def test_the_cap_is_configured_in_mib(tmp_path):
-    app = create_app(
-        {"TESTING": True, "DATABASE": str(tmp_path / "t.db"), "RESPONSE_CACHE_MB": 0.25}
-    )
-    try:
-        cache = app.extensions["tanji_response_cache"]
-        assert cache.max_bytes == 256 * 1024
-        client = app.test_client()
-        for i in range(100):  # long Digital Links, each its own entry of ~6 KB
-            code = f"{LONG}{i:04d}" + "y" * 3000
-            assert client.get("/v1/resolve", query_string={"code": code}).status_code == 200
-        assert cache.bytes <= 256 * 1024 and len(cache) < 100
-    finally:
-        close_thread_connections()
+def test_the_cap_is_configured_in_mib(make_app):
+    app = make_app(RESPONSE_CACHE_MB=0.25)
+    cache = app.extensions["tanji_response_cache"]
+    assert cache.max_bytes == 256 * 1024
+    client = app.test_client()
+    for i in range(100):  # long Digital Links, each its own entry of ~6 KB
+        code = f"{LONG}{i:04d}" + "y" * 3000
+        assert client.get("/v1/resolve", query_string={"code": code}).status_code == 200
+    assert cache.bytes <= 256 * 1024 and len(cache) < 100
