@@ -25,7 +25,7 @@ setup: system-deps $(VENV)/.installed
 
 run: setup
 	$(BIN)/flask --app app init-db
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - $(TLS) 'app:create_app()'
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT) $(TLS) 'app:create_app()'
 
 test: setup
 	$(BIN)/python -m pytest

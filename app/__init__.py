@@ -31,8 +31,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     if not app.config["DATABASE"]:
         app.config["DATABASE"] = os.path.join(app.instance_path, "tanji.db")
-    # Room for multipart framing around a photo of MAX_UPLOAD_BYTES; the scan checks the photo.
-    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 64 * 1024
+    # JSON bodies are small; /v1/scans and the ingest API raise their own limit per request.
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_JSON_BYTES"]
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 

@@ -18,8 +18,14 @@ class Config:
     RESPONSE_CACHE_SIZE = 20000
     # Most memory, in MiB, those responses may take per worker (bodies, keys and bookkeeping).
     RESPONSE_CACHE_MB = 32
-    # Largest photo POST /v1/scans accepts, in bytes; Flask's MAX_CONTENT_LENGTH is derived from it.
+    # Largest photo POST /v1/scans accepts, in bytes; only /v1/scans takes bodies this big.
     MAX_UPLOAD_BYTES = 15 * 1024 * 1024
+    # Largest request body of every other endpoint (JSON), in bytes: bounds per-request work.
+    MAX_JSON_BYTES = 128 * 1024
+    # Largest body of the ingest API (a batch of up to 1000 certificates), in bytes.
+    MAX_ADMIN_BODY_BYTES = 2 * 1024 * 1024
+    # Most parts a multipart body may have (a scan needs one); more get 413.
+    MAX_FORM_PARTS = 8
     # Largest image, in pixels (from its header), the scanner decodes; bigger ones get 413.
     SCAN_MAX_PIXELS = 40_000_000
     # Most frames an animated GIF/TIFF/WebP may declare before it is refused (413).

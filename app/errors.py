@@ -5,7 +5,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, TooManyRequests
 
 from app.core import errors as domain
@@ -129,12 +129,8 @@ def init_app(app: Flask) -> None:
     # does (over the rate limit); flask-smorest would answer in the right shape but with no
     # message or reason, so they get ours. Retry-After is added by flask-limiter afterwards.
     @app.errorhandler(RequestEntityTooLarge)
-    def handle_too_large(_error: RequestEntityTooLarge):
-        limit = current_app.config["MAX_UPLOAD_BYTES"]
-        error = domain.PayloadTooLarge(
-            f"The request body is over the {limit}-byte upload limit.", limit=limit
-        )
-        return _respond(error_body(error))
+    def handle_too_large(error: RequestEntityTooLarge):
+        return _respond(error_body(_too_large(error)))
 
     @app.errorhandler(TooManyRequests)
     def handle_too_many(error: TooManyRequests):
@@ -147,3 +143,32 @@ def init_app(app: Flask) -> None:
                 "errors": {"reason": "rate_limited", "limit": error.description},
             }
         )
+
+
+def _too_large(error: RequestEntityTooLarge) -> domain.PayloadTooLarge:
+    """Which limit werkzeug enforced: the body size, the number of multipart parts, or the
+    size of one multipart text field. Werkzeug raises the same bare exception for all three,
+    so the frame that raised it tells them apart."""
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    where = frame.tb_frame.f_code.co_name if frame is not None else ""
+    if where == "next_event":
+        parts = request.max_form_parts
+        return domain.PayloadTooLarge(
+            f"The multipart body has more than {parts} parts; send the photo as the one field "
+            "`image`.",
+            limit=parts,
+            limit_kind="multipart_parts",
+        )
+    if where in ("receive_data", "_parse_multipart", "parse"):
+        size = request.max_form_memory_size
+        return domain.PayloadTooLarge(
+            f"A multipart text field is over {size} bytes.", limit=size, limit_kind="form_field"
+        )
+    limit = g.get("body_limit") or request.max_content_length
+    return domain.PayloadTooLarge(
+        f"The request body is over this endpoint's {limit}-byte limit.",
+        limit=limit,
+        limit_kind="body",
+    )

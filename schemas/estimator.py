@@ -9,9 +9,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, pre_load, validate
 
-from schemas.common import Day, DecimalIn, Month, current_lang, dump
+from schemas.common import Day, DecimalIn, Month, check_count, current_lang, dump
 
 
 def text(value: Any) -> str | None:
@@ -119,6 +119,10 @@ class EstimateRequest(Strict):
         fields.Nested(PurchaseIn),
         metadata={"description": "At most HOUSEHOLD_PURCHASE_LIMIT (2000) lines"},
     )
+
+    @pre_load
+    def count_first(self, data: Any, **_: Any) -> Any:
+        return check_count(data, "purchases", "HOUSEHOLD_PURCHASE_LIMIT")
 
 
 # -- responses ---------------------------------------------------------------------------

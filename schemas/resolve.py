@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_load, validate
 
 from schemas.certificates import CertificateSchema
-from schemas.common import ErrorSchema, LangQuery, current_lang
+from schemas.common import ErrorSchema, LangQuery, check_count, current_lang
 from schemas.products import ProductFootprintSchema
 
 
@@ -28,6 +28,10 @@ class ResolveBatchRequest(Schema):
         required=True,
         metadata={"description": "Scanned texts, at most RESOLVE_BATCH_LIMIT (100)"},
     )
+
+    @pre_load
+    def count_first(self, data: Any, **_: Any) -> Any:
+        return check_count(data, "codes", "RESOLVE_BATCH_LIMIT", minimum=1)
 
 
 class CodeSchema(Schema):

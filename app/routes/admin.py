@@ -37,7 +37,10 @@ def document_security(api) -> None:
 
 @blp.before_request
 def authenticate() -> None:
-    """Resolve the API key before anything else, so a bad key is 401 whatever the body."""
+    """Resolve the API key before anything else, so a bad key is 401 whatever the body.
+
+    Batches of certificates may be bigger than other JSON bodies (MAX_ADMIN_BODY_BYTES)."""
+    g.body_limit = request.max_content_length = current_app.config["MAX_ADMIN_BODY_BYTES"]
     header = request.headers.get("Authorization", "")
     token = (
         header[7:].strip() if header[:7].lower() == "bearer " else request.headers.get("X-API-Key")

@@ -10,7 +10,6 @@ from flask.views import MethodView
 
 from app.core import estimator as core
 from app.core.activities import Activity, HeatingSeason, given_season
-from app.core.errors import InvalidInput
 from app.core.purchases import Purchase
 from app.db import get_catalogue
 from app.routes import UNPROCESSABLE, Blueprint, lang, today
@@ -97,11 +96,6 @@ class HouseholdEstimate(MethodView):
             if name in body:
                 activities.append(Activity(name, name, body[name]["amount"], body[name]["unit"]))
         purchases = body.get("purchases", [])
-        limit = current_app.config["HOUSEHOLD_PURCHASE_LIMIT"]
-        if len(purchases) > limit:
-            raise InvalidInput(
-                f"Send at most {limit} purchase lines.", field="purchases", limit=limit
-            )
         inputs = core.Inputs(
             start=start,
             end=end,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import current_app, jsonify
 from flask.views import MethodView
 
-from app.core.errors import InvalidInput
 from app.core.footprints import resolve, resolve_many
 from app.db import get_catalogue
 from app.errors import error_body
@@ -46,15 +45,9 @@ class ResolveResource(MethodView):
     @alt_responses(400, (422, "No codes, or more than the batch limit"))
     def post(self, body: dict):
         """Resolve up to 100 scanned texts; results in request order, each with its own error"""
-        codes = body["codes"]
-        limit = current_app.config["RESOLVE_BATCH_LIMIT"]
-        if not 1 <= len(codes) <= limit:
-            raise InvalidInput(
-                f"Send between 1 and {limit} codes; got {len(codes)}.", field="codes", limit=limit
-            )
         items = resolve_many(
             get_catalogue(),
-            codes,
+            body["codes"],
             today=today(),
             public_base_url=current_app.config["PUBLIC_BASE_URL"],
         )

@@ -9,7 +9,7 @@ its own gunicorn pool so lookups never queue behind decoding.
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import current_app, g, jsonify, request
 from flask.views import MethodView
 from werkzeug.datastructures import FileStorage
 
@@ -34,6 +34,14 @@ _RAW_BODY = {
         for media_type in ("image/*", "application/octet-stream")
     },
 }
+
+
+@blp.before_request
+def photo_body_limit() -> None:
+    """Only this endpoint takes big bodies: a photo of MAX_UPLOAD_BYTES plus multipart framing
+    (the scan itself checks the photo against MAX_UPLOAD_BYTES)."""
+    g.body_limit = current_app.config["MAX_UPLOAD_BYTES"]
+    request.max_content_length = g.body_limit + 64 * 1024
 
 
 @blp.route("")

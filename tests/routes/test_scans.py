@@ -310,4 +310,6 @@ def test_rate_limit_default_is_configured(make_app):
     app = make_app()
     assert app.config["SCAN_RATE_LIMIT"] == "30 per minute"
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
-    assert app.config["MAX_CONTENT_LENGTH"] >= app.config["MAX_UPLOAD_BYTES"] == 15 * 1024 * 1024
+    # The photo limit is /v1/scans' own (tests/routes/test_limits.py); JSON bodies stay small.
+    assert app.config["MAX_UPLOAD_BYTES"] == 15 * 1024 * 1024
+    assert app.config["MAX_CONTENT_LENGTH"] == app.config["MAX_JSON_BYTES"] == 128 * 1024
