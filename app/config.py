@@ -21,7 +21,7 @@ class Config:
     # Largest photo POST /v1/scans accepts, in bytes; only /v1/scans takes bodies this big.
     MAX_UPLOAD_BYTES = 15 * 1024 * 1024
     # Largest request body of every other endpoint (JSON), in bytes: bounds per-request work.
-    MAX_JSON_BYTES = 128 * 1024
+    MAX_JSON_BYTES = 512 * 1024
     # Largest body of the ingest API (a batch of up to 1000 certificates), in bytes.
     MAX_ADMIN_BODY_BYTES = 2 * 1024 * 1024
     # Most parts a multipart body may have (a scan needs one); more get 413.

@@ -66,6 +66,7 @@ def serve(workers: int = 2, env: dict[str, str] | None = None) -> Iterator[tuple
                 f"127.0.0.1:{port}",
                 "--access-logfile",
                 os.devnull,
+                "--no-control-socket",  # its default path would be shared with other servers
                 "app:create_app()",
             ],
             cwd=ROOT,

@@ -312,4 +312,4 @@ def test_rate_limit_default_is_configured(make_app):
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
     # The photo limit is /v1/scans' own (tests/routes/test_limits.py); JSON bodies stay small.
     assert app.config["MAX_UPLOAD_BYTES"] == 15 * 1024 * 1024
-    assert app.config["MAX_CONTENT_LENGTH"] == app.config["MAX_JSON_BYTES"] == 128 * 1024
+    assert app.config["MAX_CONTENT_LENGTH"] == app.config["MAX_JSON_BYTES"] == 512 * 1024
