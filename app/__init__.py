@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
-from app import cli, clock, db, errors, parsing
+from app import cli, clock, db, errors, i18n, parsing
 from app.config import Config
 from app.http import ResponseCache
 from schemas.common import ErrorSchema
@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     cli.init_app(app)
     errors.init_app(app)
+    i18n.init_app(app)
     app.extensions["tanji_response_cache"] = ResponseCache(
         size=app.config["RESPONSE_CACHE_SIZE"],
         max_bytes=int(app.config["RESPONSE_CACHE_MB"] * 1024 * 1024),

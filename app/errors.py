@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, TooManyRequests
 
+from app import i18n
 from app.core import errors as domain
 
 #: Domain error -> HTTP status. The most specific class wins (checked in MRO order).
@@ -64,13 +65,15 @@ def status_of(error: domain.DomainError) -> int:
     return 400
 
 
-def error_body(error: domain.DomainError) -> dict[str, Any]:
-    """The error shape flask-smorest uses ({code, status, message, errors}) for a domain error."""
+def error_body(error: domain.DomainError, lang: str | None = None) -> dict[str, Any]:
+    """The error shape flask-smorest uses ({code, status, message, errors}) for a domain error,
+    its message in ``lang`` (default: the request's language, whatever ``?lang=`` said)."""
     code = status_of(error)
+    language = lang or i18n.negotiate(request, strict=False)
     return {
         "code": code,
         "status": HTTPStatus(code).phrase,
-        "message": error.message,
+        "message": i18n.translate(error.message, language),
         "errors": {"reason": error.reason, **error.details},
     }
 

@@ -6,34 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-from schemas.common import Localized, Translations, current_lang
-
-STATUS_LABELS = {
-    "valid": ("有效", "Valid"),
-    "expired": ("已过期", "Expired"),
-    "suspended": ("已暂停", "Suspended"),
-    "revoked": ("已撤销", "Revoked"),
-    "not_yet_valid": ("尚未生效", "Not yet valid"),
-}
-NOT_CERTIFIED = {
-    "expired": (
-        "证书已于 {date} 过期，该碳足迹目前未经认证。",
-        "The certificate expired on {date}: this footprint is not currently certified.",
-    ),
-    "suspended": (
-        "证书已暂停，该碳足迹目前未经认证。",
-        "The certificate is suspended: this footprint is not currently certified.",
-    ),
-    "revoked": (
-        "证书已撤销，该碳足迹未经认证。",
-        "The certificate was revoked: this footprint is not certified.",
-    ),
-    "not_yet_valid": ("证书尚未生效。", "The certificate is not yet valid."),
-}
-
-
-def _pick(pair: tuple[str, str]) -> str:
-    return pair[1] if current_lang() == "en" else pair[0]
+from schemas.common import Localized, Translations, current_lang, localize
 
 
 class QuantitySchema(Schema):
@@ -67,24 +40,14 @@ class StatusMixin(Schema):
         required=True,
         metadata={"description": "valid | expired | suspended | revoked | not_yet_valid"},
     )
-    status_label = fields.Method("get_status_label")
+    status_label = fields.Function(lambda view: localize(view.status_label))
     certified = fields.Boolean(
         required=True, metadata={"description": "True only when status is valid today"}
     )
-    notice = fields.Method(
-        "get_notice", metadata={"description": "Why the footprint is not currently certified"}
+    notice = Localized(
+        allow_none=True,
+        metadata={"description": "Why the footprint is not currently certified"},
     )
-
-    def get_status_label(self, view: Any) -> str:
-        return _pick(STATUS_LABELS[view.status])
-
-    def get_notice(self, view: Any) -> str | None:
-        if view.certified:
-            return None
-        zh, en = NOT_CERTIFIED[view.status]
-        return (en if current_lang() == "en" else zh).format(
-            date=view.certificate.valid_until.isoformat()
-        )
 
 
 class CertificateBriefSchema(StatusMixin):
@@ -166,7 +129,7 @@ class ProductBriefSchema(Schema):
         c = product.category
         return {
             "id": c.id,
-            "name": c.name.get("en" if current_lang() == "en" else "zh"),
+            "name": localize(c.name),
             "pilot": c.pilot,
         }
 

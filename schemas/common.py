@@ -11,16 +11,20 @@ from marshmallow.experimental.context import Context
 
 from app.core import bounds
 from app.core.errors import InvalidInput
-
-LANGS = ("zh-CN", "en")
+from app.i18n import DEFAULT, LANG_PATTERN, LANGUAGES, translate
 
 
 def current_lang() -> str:
     """The language a dump is running in (zh-CN unless a route said otherwise)."""
     try:
-        return Context.get().get("lang", "zh-CN")
+        return Context.get().get("lang", DEFAULT)
     except LookupError:
-        return "zh-CN"
+        return DEFAULT
+
+
+def localize(value: Any) -> Any:
+    """A core Message or Text in the dump's language (anything else as it is)."""
+    return translate(value, current_lang())
 
 
 def dump(schema: Schema, obj: Any, *, lang: str) -> Any:
@@ -44,22 +48,20 @@ def check_count(data: Any, field: str, config_key: str, *, minimum: int = 0) -> 
     return data
 
 
-class Localized(fields.Field):
-    """A core ``Text`` (zh/en) rendered in the request's language."""
+class Localized(fields.String):
+    """A core ``Message`` or ``Text`` (or a plain string) in the dump's language."""
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
-        if value is None:
-            return None
-        return value.get("en" if current_lang() == "en" else "zh")
+        return None if value is None else localize(value)
 
 
 class Translations(fields.Field):
-    """A core ``Text`` as {"zh-CN": ..., "en": ...}."""
+    """A core ``Message`` or ``Text`` in every language: {"zh-CN": ..., "en": ...}."""
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> dict | None:
         if value is None:
             return None
-        return {"zh-CN": value.zh, "en": value.en}
+        return {language: translate(value, language) for language in LANGUAGES}
 
 
 class DecimalIn(fields.Decimal):
@@ -111,19 +113,27 @@ class ErrorSchema(Schema):
     )
 
 
+LANG_DESCRIPTION = (
+    f"Response language: {' or '.join(LANGUAGES)}; overrides Accept-Language. Default {DEFAULT}. "
+    "Other tags fall back to the nearest of these (en-US -> en, zh-Hans -> zh-CN); a tag with "
+    "no supported language at all (e.g. fr) is rejected with 422, reason invalid_input, "
+    "field lang."
+)
 #: The ``lang`` query parameter, documented on lookups that read it without a schema
-#: (parsing a schema per request costs more than a cached lookup).
+#: (parsing a schema per request costs more than a cached lookup). app.i18n.negotiate reads
+#: and checks it, for every endpoint alike.
 LANG_PARAMETER = {
     "in": "query",
     "name": "lang",
     "required": False,
-    "schema": {"type": "string", "enum": ["zh-CN", "zh", "en"]},
-    "description": "Response language; overrides Accept-Language. Default zh-CN.",
+    "schema": {"type": "string", "pattern": LANG_PATTERN, "example": "en"},
+    "description": LANG_DESCRIPTION,
 }
 
 
 class LangQuery(Schema):
+    """Documents ``lang``; app.i18n.negotiate reads and checks it (one error body for all)."""
+
     lang = fields.String(
-        validate=validate.OneOf(LANGS + ("zh",)),
-        metadata={"description": "Response language; overrides Accept-Language. Default zh-CN."},
+        metadata={"description": LANG_DESCRIPTION, "pattern": LANG_PATTERN, "example": "en"}
     )

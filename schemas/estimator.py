@@ -11,14 +11,17 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, pre_load, validate
 
-from schemas.common import Day, DecimalIn, Month, check_count, current_lang, dump
-
-
-def text(value: Any) -> str | None:
-    """A core Text in the dump's language."""
-    if value is None:
-        return None
-    return value.get("en" if current_lang() == "en" else "zh")
+from app.i18n import translate
+from schemas.common import (
+    Day,
+    DecimalIn,
+    Localized,
+    Month,
+    check_count,
+    current_lang,
+    dump,
+    localize,
+)
 
 
 class Strict(Schema):
@@ -153,7 +156,7 @@ class AssumptionSchema(Schema):
 class LineSchema(Schema):
     field = fields.String(metadata={"description": "Which input this line comes from"})
     kind = fields.String()
-    label = fields.Function(lambda ln: text(ln.label))
+    label = Localized()
     given = fields.Function(lambda ln: {"amount": _s(ln.given_amount), "unit": ln.given_unit})
     activity = fields.Function(lambda ln: {"amount": _s(ln.activity), "unit": ln.activity_unit})
     kg = fields.Decimal(
@@ -164,7 +167,7 @@ class LineSchema(Schema):
     )
     basis = fields.String()
     boundary = fields.String()
-    note = fields.String(allow_none=True)
+    note = Localized(allow_none=True)
     factor = fields.Nested(FactorRefSchema, allow_none=True)
     assumption = fields.Nested(AssumptionSchema, allow_none=True)
     heating_season = fields.Function(
@@ -196,7 +199,7 @@ class LineSchema(Schema):
 
     def get_product(self, ln: Any) -> dict[str, Any] | None:
         p = ln.product
-        return None if p is None else {"gtin": p.gtin, "name": text(p.name), "sample": p.sample}
+        return None if p is None else {"gtin": p.gtin, "name": localize(p.name), "sample": p.sample}
 
 
 class NotCountedSchema(Schema):
@@ -204,10 +207,10 @@ class NotCountedSchema(Schema):
     code = fields.String()
     quantity = fields.Decimal(as_string=True)
     reason = fields.String()
-    message = fields.String()
+    message = Localized()
     gtin = fields.String(allow_none=True)
     certificate_number = fields.String(allow_none=True)
-    product = fields.Function(lambda n: None if n.product is None else text(n.product.name))
+    product = fields.Function(lambda n: None if n.product is None else localize(n.product.name))
 
 
 class SubtotalSchema(Schema):
@@ -220,7 +223,7 @@ class SubtotalSchema(Schema):
 
 
 class ViewSchema(Schema):
-    label = fields.Function(lambda v: text(v.label))
+    label = Localized()
     counted_in_total = fields.Constant(False)
     kwh = fields.Decimal(as_string=True)
     kg = fields.Decimal(as_string=True, metadata={"description": "kg CO2 (grid-average, CO2 only)"})
@@ -229,7 +232,7 @@ class ViewSchema(Schema):
 
 class ComparisonSchema(Schema):
     id = fields.Function(lambda c: c.reference.id)
-    label = fields.Function(lambda c: text(c.reference.label))
+    label = Localized(attribute="reference.label")
     yours = fields.Decimal(as_string=True, allow_none=True)
     reference = fields.Function(
         lambda c: {
@@ -245,15 +248,13 @@ class ComparisonSchema(Schema):
     ratio = fields.Decimal(
         as_string=True, allow_none=True, metadata={"description": "yours / reference"}
     )
-    note = fields.Function(lambda c: text(c.note))
+    note = Localized()
 
 
 class EstimateSchema(Schema):
     """The estimate: every number traceable to a factor, certificate or labelled assumption."""
 
-    notice = fields.Function(
-        lambda e: text(e.notice), metadata={"description": "What this is, in words"}
-    )
+    notice = Localized(metadata={"description": "What this is, in words"})
     period = fields.Function(
         lambda e: {"start": e.start.isoformat(), "end": e.end.isoformat(), "days": e.days}
     )
@@ -269,7 +270,7 @@ class EstimateSchema(Schema):
             "unit": "kg CO2e",
         }
     )
-    composition = fields.Function(lambda e: text(e.composition))
+    composition = Localized()
     subtotals = fields.List(fields.Nested(SubtotalSchema))
     certified_purchases_kg = fields.Decimal(as_string=True, attribute="certified_purchases")
     per_person_kg = fields.Decimal(as_string=True, attribute="per_person")
@@ -311,8 +312,8 @@ def render_estimate(e: Any, lang: str) -> dict[str, Any]:
     """The estimate as EstimateSchema dumps it, in ``lang``, without marshmallow's overhead."""
     en = lang == "en"
 
-    def text(t: Any) -> str | None:
-        return None if t is None else (t.en if en and t.en else t.zh)
+    def text(t: Any) -> Any:
+        return None if t is None else translate(t, lang)
 
     factors: dict[str, dict[str, Any]] = {}
 
@@ -374,7 +375,7 @@ def render_estimate(e: Any, lang: str) -> dict[str, Any]:
             },
             "basis": ln.basis,
             "boundary": ln.boundary,
-            "note": ln.note,
+            "note": text(ln.note),
             "factor": factor(ln.factor),
             "assumption": None
             if a is None
@@ -396,7 +397,7 @@ def render_estimate(e: Any, lang: str) -> dict[str, Any]:
             "code": n.code,
             "quantity": str(n.quantity),
             "reason": n.reason,
-            "message": n.message,
+            "message": text(n.message),
             "gtin": n.gtin,
             "certificate_number": n.certificate_number,
             "product": None if n.product is None else text(n.product.name),

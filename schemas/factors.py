@@ -5,16 +5,15 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.core.factors import BASES, BOUNDARIES
-from schemas.common import current_lang
+from schemas.common import LangQuery, current_lang
 
 
-class FactorQuerySchema(Schema):
+class FactorQuerySchema(LangQuery):
     category = fields.String(metadata={"example": "electricity"})
     region = fields.String(metadata={"example": "CN"})
     year = fields.Integer(validate=validate.Range(1990, 2100))
     basis = fields.String(validate=validate.OneOf(BASES))
     boundary = fields.String(validate=validate.OneOf(BOUNDARIES))
-    lang = fields.String(validate=validate.OneOf(("zh-CN", "zh", "en")))
 
 
 class FactorSchema(Schema):

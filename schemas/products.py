@@ -6,13 +6,9 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
+from app.core.footprints import SAMPLE_NOTICE
 from schemas.certificates import CertificateBriefSchema, CertificateSchema, ProductBriefSchema
-from schemas.common import current_lang
-
-SAMPLE_NOTICE = (
-    "示例数据：该产品及其证书均为虚构，仅供演示。",
-    "Sample data: this product and its certificates are fictional, for demonstration only.",
-)
+from schemas.common import current_lang, localize
 
 
 class FootprintSchema(Schema):
@@ -64,7 +60,6 @@ class ProductFootprintSchema(ProductBriefSchema):
         b = fp.benchmark
         if b is None:
             return None
-        language = "en" if current_lang() == "en" else "zh"
         return {
             "category": b.category,
             "declared_unit": b.declared_unit,
@@ -76,7 +71,7 @@ class ProductFootprintSchema(ProductBriefSchema):
             "percentile": b.percentile,
             "vs_median_pct": b.vs_median_pct,
             "as_of": b.as_of,
-            "text": b.text(language),
+            "text": localize(b.text),
         }
 
     def get_footprint(self, fp: Any) -> dict[str, Any] | None:
@@ -107,7 +102,7 @@ class ProductFootprintSchema(ProductBriefSchema):
     def get_notice(self, fp: Any) -> str | None:
         if not fp.product.sample:
             return None
-        return SAMPLE_NOTICE[1] if current_lang() == "en" else SAMPLE_NOTICE[0]
+        return localize(SAMPLE_NOTICE)
 
     # ProductBriefSchema reads product attributes; a ProductFootprint wraps the product.
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.core.saved_households import ENTRY_KINDS
-from schemas.common import Day, DecimalIn, LangQuery, Month, current_lang
-from schemas.estimator import QuantityIn, Strict, text
+from schemas.common import Day, DecimalIn, LangQuery, Localized, Month, Translations, current_lang
+from schemas.estimator import QuantityIn, Strict
 
 
 # -- requests ----------------------------------------------------------------------------
@@ -50,8 +50,8 @@ class EntryIn(Strict):
 # -- responses ---------------------------------------------------------------------------
 class ConsentSchema(Schema):
     version = fields.String(required=True)
-    text = fields.Function(lambda c: text(c["text"]))
-    texts = fields.Function(lambda c: {"zh-CN": c["text"].zh, "en": c["text"].en})
+    text = Localized()
+    texts = Translations(attribute="text", dump_only=True)
     lang = fields.Function(lambda _: current_lang())
 
 

@@ -19,6 +19,8 @@ FORBIDDEN_IN_CORE = (
     "sqlite3",
     "app.db",
     "app.routes",
+    "app.i18n",
+    "babel",
 )
 
 

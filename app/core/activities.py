@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.core.errors import InvalidInput
-from app.core.footprints import Text
+from app.core.messages import Message, _
 from app.core.quantities import (
     DISTANCE,
     ENERGY,
@@ -156,29 +156,21 @@ class Kind:
     per_unit: str
     units: dict[str, Decimal]
     maximum: Decimal  # most plausible per period of up to a year, in per_unit
-    label: Text
+    label: Message
 
 
 KINDS: dict[str, Kind] = {
-    "electricity": Kind(
-        "electricity", "kWh", ENERGY, Decimal(200000), Text("家庭用电", "Household electricity")
-    ),
-    "ev_charging": Kind(
-        "electricity", "kWh", ENERGY, Decimal(100000), Text("电动汽车充电", "EV charging")
-    ),
-    "natural_gas": Kind(
-        "natural-gas", "m3", VOLUME_M3, Decimal(50000), Text("天然气", "Natural gas")
-    ),
-    "lpg": Kind("lpg", "kg", MASS, Decimal(20000), Text("液化石油气", "LPG")),
-    "coal": Kind("coal", "kg", MASS, Decimal(100000), Text("燃煤", "Coal")),
-    "district_heating": Kind(
-        "district-heating", "GJ", HEAT, Decimal(2000), Text("集中供热", "District heating")
-    ),
-    "tap_water": Kind("tap-water", "m3", WATER, Decimal(10000), Text("自来水", "Tap water")),
-    "petrol": Kind("petrol", "L", LITRES, Decimal(50000), Text("汽油（私家车）", "Petrol (car)")),
-    "diesel": Kind("diesel", "L", LITRES, Decimal(50000), Text("柴油（私家车）", "Diesel (car)")),
-    "rail": Kind("rail", "pkm", DISTANCE, Decimal(2000000), Text("铁路出行", "Rail travel")),
-    "air": Kind("air", "pkm", DISTANCE, Decimal(5000000), Text("航空出行", "Air travel")),
+    "electricity": Kind("electricity", "kWh", ENERGY, Decimal(200000), _("Household electricity")),
+    "ev_charging": Kind("electricity", "kWh", ENERGY, Decimal(100000), _("EV charging")),
+    "natural_gas": Kind("natural-gas", "m3", VOLUME_M3, Decimal(50000), _("Natural gas")),
+    "lpg": Kind("lpg", "kg", MASS, Decimal(20000), _("LPG")),
+    "coal": Kind("coal", "kg", MASS, Decimal(100000), _("Coal")),
+    "district_heating": Kind("district-heating", "GJ", HEAT, Decimal(2000), _("District heating")),
+    "tap_water": Kind("tap-water", "m3", WATER, Decimal(10000), _("Tap water")),
+    "petrol": Kind("petrol", "L", LITRES, Decimal(50000), _("Petrol (car)")),
+    "diesel": Kind("diesel", "L", LITRES, Decimal(50000), _("Diesel (car)")),
+    "rail": Kind("rail", "pkm", DISTANCE, Decimal(2000000), _("Rail travel")),
+    "air": Kind("air", "pkm", DISTANCE, Decimal(5000000), _("Air travel")),
 }
 MAX_HEATED_AREA = Decimal(2000)  # m2
 MAX_DISTANCE = Decimal(1000000)  # km driven in a period

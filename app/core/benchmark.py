@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from app.core.messages import Message, _
+
 MIN_PEERS = 5
 #: At most this many order statistics are kept per group; smaller groups keep every value,
 #: so their percentiles are exact (larger ones are within 0.1 percentage points).
@@ -33,7 +35,7 @@ class BenchmarkGroup:
 @dataclass(frozen=True)
 class Benchmark:
     category: str
-    category_name: object  # a footprints.Text
+    category_name: object  # a footprints.Text: catalogue data in zh and en
     declared_unit: str
     system_boundary: str
     as_of: str
@@ -43,23 +45,31 @@ class Benchmark:
     percentile: int  # share of peers (%) with a lower footprint
     vs_median_pct: int  # (value - median) / median, in %, rounded
 
-    def text(self, lang: str) -> str:
-        name = self.category_name.get(lang)  # type: ignore[attr-defined]
-        diff = abs(self.vs_median_pct)
-        if lang == "en":
-            if diff == 0:
-                return (
-                    f"At the median of {self.peers} certified products in this category ({name})."
-                )
-            side = "below" if self.vs_median_pct < 0 else "above"
-            return (
-                f"{diff}% {side} the median of {self.peers} certified products "
-                f"in this category ({name})."
-            )
+    @property
+    def text(self) -> Message:
+        """Where the product stands, in words."""
+        diff, peers, name = abs(self.vs_median_pct), self.peers, self.category_name
         if diff == 0:
-            return f"与本类（{name}）{self.peers} 个已认证产品的中位数持平。"
-        side = "低" if self.vs_median_pct < 0 else "高"
-        return f"比本类（{name}）{self.peers} 个已认证产品的中位数{side} {diff}%。"
+            return _(
+                "At the median of %(peers)s certified products in this category (%(name)s).",
+                peers=peers,
+                name=name,
+            )
+        if self.vs_median_pct < 0:
+            return _(
+                "%(diff)s%% below the median of %(peers)s certified products in this category "
+                "(%(name)s).",
+                diff=diff,
+                peers=peers,
+                name=name,
+            )
+        return _(
+            "%(diff)s%% above the median of %(peers)s certified products in this category "
+            "(%(name)s).",
+            diff=diff,
+            peers=peers,
+            name=name,
+        )
 
 
 def per_unit(pcf: Decimal, declared_unit_amount: Decimal) -> Decimal:

@@ -8,15 +8,26 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.core.factors import Factor, latest
-from app.core.footprints import Text
+from app.core.messages import Message, _
 from app.core.quantities import ratio, to_kg
+
+#: Regional grids (as in estimator.GRID_REGIONS) by the name people know them by.
+GRID_NAMES: dict[str, Message] = {
+    "North": _("North China grid"),
+    "Northeast": _("Northeast China grid"),
+    "East": _("East China grid"),
+    "Central": _("Central China grid"),
+    "Northwest": _("Northwest China grid"),
+    "South": _("China Southern grid"),
+    "Southwest": _("Southwest China grid"),
+}
 
 
 @dataclass(frozen=True)
 class View:
     """Electricity at a grid-average CO2 factor: shown for comparison, never in the total."""
 
-    label: Text
+    label: Message
     kwh: Decimal
     kg: Decimal
     factor: Factor
@@ -25,7 +36,7 @@ class View:
 @dataclass(frozen=True)
 class Reference:
     id: str
-    label: Text
+    label: Message
     value: Decimal
     unit: str
     year: int
@@ -40,16 +51,14 @@ class Comparison:
     reference: Reference
     yours: Decimal | None
     ratio: Decimal | None
-    note: Text
+    note: Message
 
 
 #: National references for comparison, each with its source.
 REFERENCES = (
     Reference(
         id="cn-co2-per-person-2023",
-        label=Text(
-            "全国人均能源相关二氧化碳排放（2023年）", "China energy-related CO2 per person (2023)"
-        ),
+        label=_("China energy-related CO2 per person (2023)"),
         value=Decimal(8900),
         unit="kg CO2/person/year",
         year=2023,
@@ -66,9 +75,7 @@ REFERENCES = (
     ),
     Reference(
         id="cn-household-size-2020",
-        label=Text(
-            "全国平均家庭户规模（2020年人口普查）", "Average household size, China (2020 census)"
-        ),
+        label=_("Average household size, China (2020 census)"),
         value=Decimal("2.62"),
         unit="persons/household",
         year=2020,
@@ -79,7 +86,7 @@ REFERENCES = (
     ),
     Reference(
         id="cn-residential-electricity-per-household-2023",
-        label=Text("户均居民生活用电量（2023年）", "Residential electricity per household (2023)"),
+        label=_("Residential electricity per household (2023)"),
         value=Decimal(2514),
         unit="kWh/household/year",
         year=2023,
@@ -107,10 +114,7 @@ def grid_views(kwh: Decimal, region: str | None, table: Sequence[Factor]) -> tup
     if national is not None:
         views.append(
             View(
-                Text(
-                    "全国电网平均二氧化碳排放因子（仅供参考，不计入总量）",
-                    "National grid-average CO2 factor (for reference, not in the total)",
-                ),
+                _("National grid-average CO2 factor (for reference, not in the total)"),
                 kwh,
                 to_kg(kwh * national.value),
                 national,
@@ -120,9 +124,10 @@ def grid_views(kwh: Decimal, region: str | None, table: Sequence[Factor]) -> tup
     if regional is not None:
         views.append(
             View(
-                Text(
-                    f"区域电网平均二氧化碳排放因子（{region}，仅供参考，不计入总量）",
-                    f"Regional grid-average CO2 factor ({region}, for reference, not in the total)",
+                _(
+                    "Regional grid-average CO2 factor (%(region)s, for reference, not in the "
+                    "total)",
+                    region=GRID_NAMES.get(region or "", region),
                 ),
                 kwh,
                 to_kg(kwh * regional.value),
@@ -139,31 +144,24 @@ def compare(per_person_year: Decimal, kwh_year: Decimal, size: Decimal) -> tuple
             co2,
             per_person_year,
             ratio(per_person_year, co2.value),
-            Text(
-                "全国人均数涵盖整个经济（工业、出口、公共服务），"
-                "本估算只含您录入的部分，二者边界不同。",
+            _(
                 "The national figure covers the whole economy (industry, exports, public "
-                "services); "
-                "this estimate covers only what you entered, so the boundaries differ.",
+                "services); this estimate covers only what you entered, so the boundaries differ."
             ),
         ),
         Comparison(
             household,
             size,
             ratio(size, household.value),
-            Text(
-                "您的家庭人数与全国平均家庭户规模。",
-                "Your household size against the national average.",
-            ),
+            _("Your household size against the national average."),
         ),
         Comparison(
             electricity,
             to_kg(kwh_year),
             ratio(kwh_year, electricity.value),
-            Text(
-                "按估算期年化的用电量（含电动汽车充电）与户均居民生活用电量。",
-                "Your electricity (including EV charging), annualised, against the "
-                "residential average per household.",
+            _(
+                "Your electricity (including EV charging), annualised, against the residential "
+                "average per household."
             ),
         ),
     )

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.core.messages import Message
+
 
 class DomainError(Exception):
-    """Base of every error the domain raises on purpose."""
+    """Base of every error the domain raises on purpose.
+
+    ``message`` is for a person: a ``Message`` (``app.core.messages._``), translated into the
+    response's language where the error becomes HTTP, or a plain string (sent as it is).
+    ``details`` are machine fields (``field``, ``gtin``...), never translated.
+    """
 
     reason = "error"
 
-    def __init__(self, message: str, **details: Any) -> None:
+    def __init__(self, message: str | Message, **details: Any) -> None:
         super().__init__(message)
         self.message = message
         self.details = details

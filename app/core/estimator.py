@@ -27,8 +27,9 @@ from app.core.bounds import check_day
 from app.core.comparisons import Comparison, View, compare, grid_views
 from app.core.errors import InvalidInput
 from app.core.factors import Factor, FactorQuery, FactorStore, latest
-from app.core.footprints import Catalogue, Text
+from app.core.footprints import Catalogue
 from app.core.lines import Line, NotCounted, Subtotal, subtotals
+from app.core.messages import Message, _
 from app.core.purchases import Purchase, purchase_lines
 from app.core.quantities import ZERO, kg_range, quadrature, to_kg
 
@@ -36,34 +37,20 @@ MAX_PERIOD_DAYS = 366
 MAX_HOUSEHOLD_SIZE = 20
 _GJ = Decimal("0.000001")  # a heated area's prorated heat, in GJ (1 kJ)
 
-NOTICE = Text(
-    zh="这是您自愿进行的碳排放估算，不是个人碳账户：不识别身份、没有积分、不对个人排名；除非您要求，否则不保存任何数据。",
-    en=(
-        "This is a voluntary estimate you chose to make, not a personal carbon account: no "
-        "identity, no points, no rankings of people, and nothing is stored unless you ask."
-    ),
+NOTICE = _(
+    "This is a voluntary estimate you chose to make, not a personal carbon account: no identity, "
+    "no points, no rankings of people, and nothing is stored unless you ask."
 )
 
-COMPOSITION = Text(
-    zh=(
-        "总量 = 全生命周期部分（全国电力碳足迹因子计算的用电、有效认证产品的碳足迹）"
-        "+ 燃烧部分（在家和车内燃烧燃料的直接二氧化碳、集中供热的热源二氧化碳、航空燃油）"
-        "+ 运营部分（铁路客运、自来水供应）。各部分边界不同，分别列出小计；"
-        "燃烧部分仅含二氧化碳，不含燃料上游排放。"
-        "电网平均二氧化碳因子（全国或区域）只作为单独标注的参考视图，从不计入总量。"
-        "未认证、证书失效或未收录的商品不计入总量，并列出原因。"
-    ),
-    en=(
-        "Total = life-cycle part (electricity at the national life-cycle carbon footprint factor, "
-        "certified product footprints) + combustion part (direct CO2 of fuel burnt at "
-        "home and in the car, heat-plant CO2 of district heating, jet fuel) + operational part "
-        "(rail, tap water supply). The parts have different boundaries and are reported as "
-        "separate subtotals; "
-        "combustion lines are CO2 only and exclude the fuels' supply chains. Grid-average CO2 "
-        "electricity factors (national or regional) are shown only as a separately labelled view "
-        "and never added to the total. Purchases without a valid certificate, or not in the "
-        "catalogue, are not counted and are listed with the reason."
-    ),
+COMPOSITION = _(
+    "Total = life-cycle part (electricity at the national life-cycle carbon footprint factor, "
+    "certified product footprints) + combustion part (direct CO2 of fuel burnt at home and in "
+    "the car, heat-plant CO2 of district heating, jet fuel) + operational part (rail, tap water "
+    "supply). The parts have different boundaries and are reported as separate subtotals; "
+    "combustion lines are CO2 only and exclude the fuels' supply chains. Grid-average CO2 "
+    "electricity factors (national or regional) are shown only as a separately labelled view and "
+    "never added to the total. Purchases without a valid certificate, or not in the catalogue, "
+    "are not counted and are listed with the reason."
 )
 
 #: Provinces (ISO 3166-2:CN suffixes) -> the regional grid of MEE's regional CO2 factors.
@@ -111,8 +98,8 @@ class Estimate:
     annualised_per_person: Decimal
     electricity_views: tuple[View, ...]
     comparisons: tuple[Comparison, ...]
-    notice: Text = NOTICE
-    composition: Text = COMPOSITION
+    notice: Message = NOTICE
+    composition: Message = COMPOSITION
 
 
 # -- the estimate ------------------------------------------------------------------------

@@ -12,8 +12,21 @@ from typing import Any, Protocol
 from app.core.benchmark import Benchmark, BenchmarkGroup, per_unit, position
 from app.core.codes import ScannedCode, parse_scanned
 from app.core.errors import DomainError, NotFound
+from app.core.messages import Message, Text, _
 
 STORED_STATUSES = ("valid", "suspended", "revoked")
+#: Every effective status (the stored ones, "expired" derived from valid_until and
+#: "not_yet_valid" from issued_on), as a person reads it.
+STATUS_LABELS: dict[str, Message] = {
+    "valid": _("Valid"),
+    "expired": _("Expired"),
+    "suspended": _("Suspended"),
+    "revoked": _("Revoked"),
+    "not_yet_valid": _("Not yet valid"),
+}
+SAMPLE_NOTICE = _(
+    "Sample data: this product and its certificates are fictional, for demonstration only."
+)
 BOUNDARIES = ("cradle-to-gate", "cradle-to-grave")
 #: PACT v3 declaredUnitOfMeasurement vocabulary.
 DECLARED_UNITS = (
@@ -26,17 +39,6 @@ DECLARED_UNITS = (
     "square meter",
     "item",
 )
-
-
-@dataclass(frozen=True)
-class Text:
-    """A string in Chinese (the default) and English."""
-
-    zh: str
-    en: str
-
-    def get(self, lang: str) -> str:
-        return self.en if lang == "en" and self.en else self.zh
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,26 @@ class CertificateView:
     certified: bool
     product: Product | None = None
     history: CertificateHistory | None = None
+
+    @property
+    def status_label(self) -> Message:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def notice(self) -> Message | None:
+        """Why the footprint is not certified now; None when it is."""
+        if self.certified:
+            return None
+        if self.status == "expired":
+            return _(
+                "The certificate expired on %(date)s: this footprint is not currently certified.",
+                date=self.certificate.valid_until.isoformat(),
+            )
+        if self.status == "suspended":
+            return _("The certificate is suspended: this footprint is not currently certified.")
+        if self.status == "revoked":
+            return _("The certificate was revoked: this footprint is not certified.")
+        return _("The certificate is not yet valid.")
 
 
 @dataclass(frozen=True)

@@ -16,27 +16,19 @@ from typing import Protocol
 from app.core.activities import KINDS, Activity, heating_season, validate_activity
 from app.core.errors import InvalidInput, NotFound, Unauthorized
 from app.core.estimator import MAX_HOUSEHOLD_SIZE, MAX_PERIOD_DAYS, Inputs, normalize_province
-from app.core.footprints import Text
+from app.core.messages import _
 from app.core.purchases import Purchase, validate_purchase
 
 #: Version and text of the consent a saved household agrees to.
 CONSENT_VERSION = "2026-06-01"
-CONSENT_TEXT = Text(
-    zh=(
-        "保存家庭估算是自愿的。碳迹只保存估算所需的数据：家庭人数、省份（可选）以及您添加的"
-        "购物和账单条目。我们不保存姓名、电话、地址、表号或户号、设备标识、IP地址或比省更细的位置。"
-        "访问凭证只显示一次，我们只保存其哈希值。您可以随时导出全部数据或删除家庭，删除即彻底删除。"
-        "超过保留期未使用的家庭会被自动删除。这是一项估算，不是个人碳账户，没有积分，也不对个人排名。"
-    ),
-    en=(
-        "Saving a household is voluntary. Tanji stores only what the estimate needs: household "
-        "size, province (optional) and the purchase and bill entries you add. We store no name, "
-        "phone, address, meter or account number, device id, IP address or location finer than "
-        "province. Your access token is shown once and we keep only its hash. You can export "
-        "everything or delete the household at any time; deletion is permanent. Households unused "
-        "for longer than the retention period are deleted automatically. This is an estimate, not "
-        "a personal carbon account: no points and no rankings of people."
-    ),
+CONSENT_TEXT = _(
+    "Saving a household is voluntary. Tanji stores only what the estimate needs: household size, "
+    "province (optional) and the purchase and bill entries you add. We store no name, phone, "
+    "address, meter or account number, device id, IP address or location finer than province. "
+    "Your access token is shown once and we keep only its hash. You can export everything or "
+    "delete the household at any time; deletion is permanent. Households unused for longer than "
+    "the retention period are deleted automatically. This is an estimate, not a personal carbon "
+    "account: no points and no rankings of people."
 )
 
 #: Entry kinds: every activity the estimator knows, plus a scanned purchase.

@@ -7,15 +7,13 @@ from dataclasses import dataclass
 
 from app.core.decode import DecodeLimits, Symbol, decode_image
 from app.core.errors import PayloadTooLarge
-from app.core.footprints import BatchItem, Catalogue, Text, resolve_many
+from app.core.footprints import BatchItem, Catalogue, resolve_many
+from app.core.messages import Message, _
 
 #: Shown when a photo holds no readable code, so an app can coach its user.
-NO_CODE_HINT = Text(
-    zh="未识别到条码或二维码。请靠近一些，保持手机稳定，并在光线充足处让条码占满取景框后重拍。",
-    en=(
-        "No barcode or QR code found. Move closer, hold the phone steady and use better light, "
-        "so the code fills the frame, then try again."
-    ),
+NO_CODE_HINT = _(
+    "No barcode or QR code found. Move closer, hold the phone steady and use better light, so "
+    "the code fills the frame, then try again."
 )
 
 
@@ -38,7 +36,7 @@ class ScanResult:
     passes: tuple[str, ...]
 
     @property
-    def hint(self) -> Text | None:
+    def hint(self) -> Message | None:
         return None if self.symbols else NO_CODE_HINT
 
 

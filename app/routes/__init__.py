@@ -39,6 +39,7 @@ def today() -> dt.date:
 
 
 def lang() -> str:
+    """The response language (app.i18n.negotiate). Raises InvalidInput for an unknown ?lang=."""
     return i18n.negotiate(request)
 
 

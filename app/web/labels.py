@@ -12,55 +12,10 @@ from app.routes import lang, today
 
 bp = Blueprint("labels", __name__)
 
-TEXT = {
-    "zh-CN": {
-        "title": "产品碳足迹",
-        "certified": "已认证",
-        "not_certified": "目前未经认证",
-        "per": "每",
-        "certificate": "证书",
-        "body": "认证机构",
-        "standards": "标准",
-        "valid_until": "有效期至",
-        "boundary": "系统边界",
-        "factors": "排放因子数据库",
-        "sample": "示例数据：产品与证书均为虚构。",
-        "status": "状态",
-        "status_names": {
-            "valid": "有效",
-            "expired": "已过期",
-            "suspended": "已暂停",
-            "revoked": "已撤销",
-            "not_yet_valid": "尚未生效",
-        },
-    },
-    "en": {
-        "title": "Product carbon footprint",
-        "certified": "Certified",
-        "not_certified": "Not currently certified",
-        "per": "per",
-        "certificate": "Certificate",
-        "body": "Certification body",
-        "standards": "Standards",
-        "valid_until": "Valid until",
-        "boundary": "System boundary",
-        "factors": "Emission factor database",
-        "sample": "Sample data: this product and certificate are fictional.",
-        "status": "Status",
-        "status_names": {
-            "valid": "Valid",
-            "expired": "Expired",
-            "suspended": "Suspended",
-            "revoked": "Revoked",
-            "not_yet_valid": "Not yet valid",
-        },
-    },
-}
-
 
 def _page(template: str, **context) -> Response:
-    language = lang()
-    html = render_template(template, t=TEXT[language], lang=language, **context)
+    """Render a page in the negotiated language (texts from the gettext catalogue)."""
+    html = render_template(template, lang=lang(), **context)
     response = Response(html, mimetype="text/html")
     response.headers["Cache-Control"] = f"public, max-age={current_app.config['CACHE_MAX_AGE']}"
     response.headers["Vary"] = "Accept-Language"
