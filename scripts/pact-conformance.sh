@@ -58,6 +58,11 @@ PIDS=()
 cleanup() {
   local status=$?
   for pid in "${PIDS[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
+  # Wait for them to exit (gunicorn's gevent workers close kept-alive connections gracefully,
+  # and the database's -wal/-shm files go away only then) before removing their directory.
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 100); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.2; done
+  done
   if [ -f "$WORK/pg/PG_VERSION" ]; then as_pg "$PG/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true; fi
   if [ "${PACT_KEEP_WORK:-0}" = 1 ] || [ $status -ne 0 ]; then say "logs kept in $WORK"; else rm -rf "$WORK"; fi
 }
