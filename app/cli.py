@@ -21,6 +21,8 @@ keys = AppGroup("keys", help="API keys of certification bodies.")
 
 #: Files smaller than this import without a progress bar.
 _PROGRESS_MIN_BYTES = 1 << 20
+#: Rows with warnings listed one by one; the rest are counted.
+_WARNINGS_LISTED = 100
 
 
 @catalog.command("import")
@@ -32,13 +34,21 @@ def import_command(file: Path, dry_run: bool) -> None:
     Every row is validated; if any is rejected, nothing is written and each rejection is
     listed as `row N, field F: reason - message`. Exit status 1 when rows were rejected.
     """
-    rejected_rows = 0
+    rejected_rows = warned_rows = 0
 
     def on_reject(index: int, errors: list[FieldError]) -> None:
         nonlocal rejected_rows
         rejected_rows += 1
         for e in errors:
             click.echo(f"row {index}, field {e.field}: {e.reason} - {e.message}")
+
+    def on_warn(index: int, errors: list[FieldError]) -> None:
+        nonlocal warned_rows
+        warned_rows += 1
+        if warned_rows > _WARNINGS_LISTED:
+            return
+        for e in errors:
+            click.echo(f"warning: row {index}, field {e.field}: {e.reason} - {e.message}")
 
     size = file.stat().st_size
     bar = None
@@ -62,6 +72,7 @@ def import_command(file: Path, dry_run: bool) -> None:
                 actor=f"cli:{getpass.getuser()}",
                 dry_run=dry_run,
                 on_reject=on_reject,
+                on_warn=on_warn,
                 on_progress=on_progress,
             )
     except (ValueError, UnicodeDecodeError) as error:
@@ -74,8 +85,10 @@ def import_command(file: Path, dry_run: bool) -> None:
     summary = (
         f"{counts.rows} rows: {counts.inserted} new, {counts.revised} revised, "
         f"{counts.status_changes} status changes, {counts.unchanged} unchanged, "
-        f"{rejected_rows} rejected"
+        f"{rejected_rows} rejected, {warned_rows} with warnings"
     )
+    if warned_rows > _WARNINGS_LISTED:
+        click.echo(f"... and {warned_rows - _WARNINGS_LISTED} more rows with warnings.")
     click.echo(summary)
     if rejected_rows:
         click.echo("Nothing was imported: fix the rejected rows and import the file again.")

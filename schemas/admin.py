@@ -46,6 +46,14 @@ class WriteResultItemSchema(Schema):
     status = fields.String(required=True, metadata={"description": "Stored status after the write"})
 
 
+class RowMessageSchema(Schema):
+    index = fields.Integer(required=True, metadata={"description": "Position in the request"})
+    number = fields.String(allow_none=True)
+    field = fields.String(required=True)
+    reason = fields.String(required=True)
+    message = fields.String(required=True)
+
+
 class WriteResultSchema(Schema):
     release = fields.Integer(
         allow_none=True,
@@ -53,6 +61,15 @@ class WriteResultSchema(Schema):
     )
     count = fields.Integer(required=True)
     results = fields.List(fields.Nested(WriteResultItemSchema), required=True)
+    warnings = fields.List(
+        fields.Nested(RowMessageSchema),
+        required=True,
+        metadata={
+            "description": "Accepted certificates that household estimates cannot count "
+            "(reason no_sales_unit_figure: no pcf_per_sales_unit, and the sales unit is not "
+            "the declared unit, so it cannot be derived)"
+        },
+    )
 
 
 class StatusChangeRequest(Schema):

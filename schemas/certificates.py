@@ -143,12 +143,31 @@ class StatusEventSchema(Schema):
     recorded_at = fields.String()
 
 
+class _Whole(fields.Nested):
+    """Nests the object itself (a revision carries its ``certificate`` as a view does)."""
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
+        return obj
+
+
+class SupersededCertificateSchema(CertificateSchema):
+    """A superseded version, in the certificate's own shape; without the status as of today
+    (status, certified, notice), which only the current version has."""
+
+    class Meta:
+        exclude = ("status", "status_label", "certified", "notice")
+
+
 class RevisionSchema(Schema):
     revision = fields.Integer(required=True)
     superseded_in_release = fields.Integer(allow_none=True)
     superseded_at = fields.String(allow_none=True)
-    certificate = fields.Dict(
-        attribute="fields", metadata={"description": "The certificate's stored fields as they were"}
+    certificate = _Whole(
+        SupersededCertificateSchema,
+        metadata={
+            "description": "The certificate as this version stated it, in the shape of the "
+            "certificate (without its status as of today)"
+        },
     )
 
 

@@ -273,3 +273,64 @@ def test_the_fixture_catalogue_flattened_imports_as_unchanged(runner, db, tmp_pa
     assert result.exit_code == 0, result.output
     assert "88 unchanged" in result.output and "Nothing changed" in result.output
     assert release(db) == (1, 88)
+
+
+def test_rejections_are_listed_in_row_order_in_a_dry_run(runner, db, tmp_path):
+    items = list(rows(4))
+    items[1] = dict(items[0])  # row 2 repeats row 1: rejected when planning
+    items[2]["category"] = "toys"  # row 3: rejected when validating
+    path = write_rows(tmp_path / "bad.csv", items)
+    result = runner.invoke(args=["catalog", "import", "--dry-run", str(path)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.startswith("row ")]
+    assert [line.split(" - ")[0] for line in lines] == [
+        "row 2, field number: duplicate",
+        "row 3, field category: unknown_category",
+    ]
+    # Every known category is named, not "16 known values".
+    assert "'toys' is not one of: ammonium_phosphate_fertiliser, beverage, cement," in lines[1]
+    assert "known values" not in lines[1] and "wood_product" in lines[1]
+
+
+def test_footprint_per_sales_unit_is_derived_or_warned(runner, db, tmp_path, client):
+    items = list(rows(2))
+    # Row 1 is sold per kilogram, as declared: 2 kg packs, pcf per 1 kg -> 2 x pcf.
+    items[0].update(
+        category="steel",
+        declared_unit="kilogram",
+        sales_unit="kilogram",
+        sales_unit_amount="2",
+        net_content_amount="",
+        net_content_unit="",
+        pcf="1.25",
+    )
+    # Row 2 is sold per item but declared per square meter: nothing to derive from.
+    items[1].update(pcf_per_sales_unit="")
+    path = write_rows(tmp_path / "c.csv", items)
+    for args in (["--dry-run", str(path)], [str(path)]):
+        result = runner.invoke(args=["catalog", "import", *args])
+        assert result.exit_code == 0, result.output
+        warnings = [line for line in result.output.splitlines() if line.startswith("warning")]
+        assert len(warnings) == 1 and warnings[0].startswith(
+            "warning: row 2, field pcf_per_sales_unit: no_sales_unit_figure - "
+        ), result.output
+        assert "1 with warnings" in result.output
+    body = client.get(f"/v1/certificates/{items[0]['number']}").get_json()
+    assert body["pcf_per_sales_unit"] == "2.50"
+
+
+def test_revisions_have_the_public_shape_of_the_certificate(runner, tmp_path, client):
+    items = list(rows(1))
+    runner.invoke(args=["catalog", "import", str(write_rows(tmp_path / "v1.csv", items))])
+    old_pcf = items[0]["pcf"]
+    items[0]["pcf"] = "1.23"
+    runner.invoke(args=["catalog", "import", str(write_rows(tmp_path / "v2.csv", items))])
+    body = client.get(f"/v1/certificates/{items[0]['number']}?lang=en").json
+    (revision,) = body["history"]["revisions"]
+    old = revision["certificate"]
+    derived = {"status", "status_label", "certified", "notice", "product", "history", "lang"}
+    assert set(old) == set(body) - derived
+    assert old["standards"] == ["GB/T 24067-2024", "ISO 14067:2018"]  # a list, not JSON text
+    assert old["sample"] is body["sample"] is True and old["pcf"]["value"] == old_pcf
+    assert old["certification_body"] == body["certification_body"]
+    assert "release_id" not in str(revision) and "body_id" not in old

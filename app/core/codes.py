@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import biip
 from biip.gs1_messages import GS1Message
@@ -49,7 +49,7 @@ class ScannedCode:
     """What a scanned text identifies, in canonical form."""
 
     kind: str  # "product" (a GTIN) or "certificate"
-    format: str  # gtin-8 | gtin-12 | gtin-13 | gtin-14 | upc-e | gs1-element-string | gs1-digital-link | tanji-label | certificate-number
+    format: str  # gtin-8 | gtin-12 | gtin-13 | gtin-14 | upc-e | gs1-element-string | gs1-composite | gs1-digital-link | tanji-label | certificate-number
     gtin: str | None = None  # always GTIN-14
     certificate_number: str | None = None
     batch: str | None = None
@@ -69,6 +69,22 @@ GTIN_SYMBOLOGIES: dict[str, tuple[int, ...]] = {
 _ANY_GTIN_LENGTH = (6, 7, 8, 12, 13, 14)
 # AIM symbology identifiers that name one symbology (]E0 covers EAN-13, UPC-A and UPC-E).
 _AIM_SYMBOLOGY = {"]E4": "EAN-8"}
+#: Symbology identifiers of GS1 element strings (GS1-128, Data Matrix, QR, composite CC).
+_ELEMENT_STRING_AIM = ("]C1", "]d2", "]Q3", "]e0")
+#: An EAN/UPC composite as decoders transmit it: the linear symbol (]E0 EAN-13/UPC-A/UPC-E,
+#: ]E4 EAN-8), then its 2D Composite Component (]e0, GS1 element strings), "|"-separated.
+_COMPOSITE = re.compile(r"^\](E[04])([0-9]+)\|?\]e0(.*)$", re.S)
+#: Two-digit AI prefixes whose element strings have a predefined length (GS1 General
+#: Specifications, figure 7.8.5-2): a string starting with one needs no FNC1 after it.
+_PREDEFINED_LENGTH = frozenset(
+    ("00", "01", "02", "03", "04", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20")
+    + ("31", "32", "33", "34", "35", "36", "41")
+)
+#: Key qualifiers (GS1 Digital Link 1.3+: CPV, batch, serial, TPX of a GTIN or ITIP; GLN
+#: extension and party role of a GLN; CPID serial; GSRN service reference): they qualify the
+#: primary key in the URI path and may never be query-string attributes.
+_KEY_QUALIFIERS = frozenset(("22", "10", "21", "235", "254", "7040", "8011", "8019"))
+_AI = re.compile(r"^[0-9]{2,4}$")
 
 
 @lru_cache(maxsize=65536)
@@ -134,23 +150,30 @@ def parse_scanned(text: str, *, public_base_url: str) -> ScannedCode:
         )
     raw = ascii_text(text).strip().replace("\u001d", "\x1d")
 
+    composite = _COMPOSITE.match(raw)
+    if composite:
+        return _parse_composite(raw, *composite.groups())
     symbology = None
     if raw.startswith("]") and len(raw) >= 3:
         symbology, raw = raw[:3], raw[3:]
+    if symbology == "]E4" and not (len(raw) == 8 and raw.isdigit()):
+        raise InvalidCode(
+            f"An EAN-8 symbol (]E4) carries exactly 8 digits, not '{_short(raw)}'.",
+            input=_short(text),
+        )
 
     lowered = raw.lower()
     if lowered.startswith(("http://", "https://")):
         return _parse_url(raw, symbology=symbology, public_base_url=public_base_url)
     if raw.startswith("("):
         return _parse_bracketed(raw, symbology=symbology)
-    if (
-        raw.isdigit()
-        and len(raw) in (6, 7, 8, 12, 13, 14)
-        and symbology not in ("]C1", "]d2", "]Q3", "]e0")
-    ):
+    if raw.isdigit() and len(raw) in (6, 7, 8, 12, 13, 14) and symbology not in _ELEMENT_STRING_AIM:
         return _parse_gtin_digits(raw, symbology=symbology)
     if raw[:1].isdigit() and (
-        symbology in ("]C1", "]d2", "]Q3", "]e0") or "\x1d" in raw or raw.isdigit()
+        symbology in _ELEMENT_STRING_AIM
+        or "\x1d" in raw
+        or raw.isdigit()
+        or raw[:2] in _PREDEFINED_LENGTH
     ):
         return _parse_element_string(raw, symbology=symbology)
     if CERTIFICATE_NUMBER.match(raw.upper()):
@@ -184,7 +207,7 @@ def _parse_element_string(raw: str, *, symbology: str | None) -> ScannedCode:
     try:
         message = GS1Message.parse(raw)
     except biip.ParseError as error:
-        if symbology is None and "\x1d" not in raw:
+        if symbology is None and "\x1d" not in raw and raw.isdigit():
             # Plain digits that are neither a GTIN nor element strings: not a code at all.
             raise NotACode(
                 f"'{_short(raw)}' is not a GTIN or GS1 element string.", input=_short(raw)
@@ -236,11 +259,79 @@ def _parse_url(raw: str, *, symbology: str | None, public_base_url: str) -> Scan
             f"'{_short(raw)}' is a URL, but neither a GS1 Digital Link nor a Tanji label.",
             input=_short(raw),
         )
+    _check_link_query(raw, parts.path, parts.query)
     try:
         message = link.as_gs1_message()
     except biip.ParseError as error:
         raise _invalid(raw, str(error)) from None
     return _from_message(message, fmt="gs1-digital-link", raw=raw, symbology=symbology)
+
+
+def _check_link_query(raw: str, path: str, query: str) -> None:
+    """Raises InvalidCode for query-string attributes the GS1 Digital Link standard forbids:
+    an AI with an empty value, an AI the path already carries or that the query repeats, and
+    a key qualifier (which belongs in the path). Non-GS1 parameters (linkType...) pass."""
+    in_path = _path_ais(path)
+    seen: set[str] = set()
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if not _AI.match(key):
+            continue
+        if value == "":
+            problem = "has an empty value"
+        elif key in in_path:
+            problem = "is already in the URI path"
+        elif key in _KEY_QUALIFIERS:
+            problem = f"is a key qualifier: it belongs in the path (/{key}/...), not the query"
+        elif key in seen:
+            problem = "appears more than once in the query string"
+        else:
+            seen.add(key)
+            continue
+        raise InvalidCode(
+            f"'{_short(raw)}' is not a valid GS1 Digital Link: AI ({key}) {problem}.",
+            input=_short(raw),
+            ai=key,
+        )
+
+
+def _path_ais(path: str) -> set[str]:
+    """The AIs of a Digital Link path: the /AI/value pairs at its end (after any prefix)."""
+    segments = [s for s in path.split("/") if s]
+    ais = set()
+    while len(segments) >= 2 and _AI.match(segments[-2]):
+        ais.add(segments[-2])
+        segments = segments[:-2]
+    return ais
+
+
+def _parse_composite(raw: str, linear: str, digits: str, component: str) -> ScannedCode:
+    """An EAN/UPC composite: the product is the linear symbol's GTIN; its Composite
+    Component adds batch, serial or expiry. A component naming another GTIN is invalid."""
+    code = parse_scanned(f"]{linear}{digits}", public_base_url="")
+    try:
+        message = GS1Message.parse(component)
+    except biip.ParseError as error:
+        raise _invalid(
+            raw, f"its Composite Component is not GS1 element strings: {error}"
+        ) from None
+    strings = message.element_strings
+    other = strings.get(ai="01")
+    if other is not None and (other.gtin is None or other.gtin.as_gtin_14() != code.gtin):
+        raise InvalidCode(
+            f"'{_short(raw)}' is not a valid composite: its Composite Component names GTIN "
+            f"{other.value}, not the symbol's {code.gtin}.",
+            input=_short(raw),
+        )
+    batch, serial, expiry = strings.get(ai="10"), strings.get(ai="21"), strings.get(ai="17")
+    return ScannedCode(
+        kind="product",
+        format="gs1-composite",
+        gtin=code.gtin,
+        batch=batch.value if batch else None,
+        serial=serial.value if serial else None,
+        expiry=expiry.date if expiry else None,
+        symbology=f"]{linear}",
+    )
 
 
 def _from_message(message: GS1Message, *, fmt: str, raw: str, symbology: str | None) -> ScannedCode:

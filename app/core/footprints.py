@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Protocol
 
 from app.core.benchmark import Benchmark, BenchmarkGroup, per_unit, position
 from app.core.codes import ScannedCode, parse_scanned
@@ -116,7 +116,7 @@ class CertificateRevision:
     revision: int
     superseded_in_release: int | None
     superseded_at: str | None
-    fields: dict[str, Any]
+    certificate: Certificate  # the certificate as that version stated it
 
 
 @dataclass(frozen=True)

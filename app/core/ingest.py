@@ -9,15 +9,17 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from app.core.changes import Change, Existing, ImportCounts, plan, status_change
-from app.core.errors import DomainError, InvalidInput, NotFound
+from app.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from app.core.records import (
     CertificateRecord,
     DuplicateRow,
     FieldError,
     Validated,
+    sales_unit_warning,
     validate_rows,
 )
 
@@ -97,23 +99,26 @@ class _Release:
         self.counts = ImportCounts()
 
     def add(
-        self, validated: list[Validated], on_reject: OnReject, *, strict: bool = False
+        self,
+        validated: list[Validated],
+        on_reject: OnReject,
+        on_warn: OnReject | None = None,
     ) -> list[Change]:
-        """Plan and write a chunk of validated rows; rejected rows are reported through
-        ``on_reject`` and not written. Returns the changes planned.
-
-        With ``strict``, Forbidden and Conflict propagate (the API answers 403 / 409) rather
-        than being reported as row errors."""
+        """Plan and write a chunk of validated rows; rejected rows (invalid, duplicate,
+        forbidden, conflicting) are reported through ``on_reject`` and not written, rows
+        that will not count in estimates through ``on_warn``, all in row order. Returns the
+        changes planned."""
         records: list[tuple[int, CertificateRecord]] = []
+        rejected: list[tuple[int, list[FieldError]]] = []
         for index, outcome in validated:
             self.counts.rows += 1
             if outcome.__class__ is list:
-                self.counts.rejected += 1
-                on_reject(index, outcome)  # type: ignore[arg-type]
+                rejected.append((index, outcome))  # type: ignore[arg-type]
             else:
                 records.append((index, outcome))  # type: ignore[arg-type]
         existing = self.writer.existing(r.number for _, r in records)
         changes: list[Change] = []
+        warnings: list[tuple[int, list[FieldError]]] = []
         seen: set[str] = set()
         for index, record in records:
             try:
@@ -133,13 +138,19 @@ class _Release:
                     )
                 )
             except DomainError as error:
-                if strict and not isinstance(error, InvalidInput):
-                    raise
-                self.counts.rejected += 1
-                on_reject(
-                    index,
-                    [FieldError(error.details.get("field", "number"), error.reason, error.message)],
-                )
+                field = error.details.get("field", "number")
+                rejected.append((index, [FieldError(field, error.reason, error.message)]))
+                continue
+            warning = sales_unit_warning(record) if on_warn is not None else None
+            if warning is not None:
+                warnings.append((index, [warning]))
+        self.counts.rejected += len(rejected)
+        # Validation rejects rows before planning does: report both kinds in row order.
+        reports = [(i, e, on_reject) for i, e in rejected]
+        if on_warn is not None:
+            reports += [(i, w, on_warn) for i, w in warnings]
+        for index, errors, report in sorted(reports, key=lambda r: r[0]):
+            report(index, errors)
         if not self.counts.rejected:
             # Once a row is rejected the import will roll back: skip the writes, keep validating.
             self.write(changes)
@@ -173,10 +184,13 @@ def import_certificates(
     actor: str,
     dry_run: bool = False,
     on_reject: OnReject,
+    on_warn: OnReject | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> tuple[ImportCounts, int | None]:
     """Import an operator's file as one release. Returns the counts and the new release
-    number (None when nothing was written: dry run, rejected rows, or no change).
+    number (None when nothing was written: dry run, rejected rows, or no change). Rows are
+    reported in file order: rejected ones through ``on_reject``, accepted ones that household
+    estimates cannot count (no footprint per sales unit) through ``on_warn``.
 
     The operator may write for any body, but not move a certificate to another body."""
     with writes.writer(source=f"import:{source.name}", actor=actor, as_of=as_of) as writer:
@@ -186,7 +200,7 @@ def import_certificates(
             categories=writer.categories, bodies=writer.bodies
         ):
             if validated:
-                release.add(validated, on_reject)
+                release.add(validated, on_reject, on_warn)
             if on_progress:
                 on_progress(position)
             content_hash = digest or content_hash
@@ -225,38 +239,70 @@ def publish(
     key_id: str,
     as_of: dt.date,
     wait_ms: int | None = None,
-) -> tuple[list[Change], int | None]:
+) -> Published:
     """Write certificates sent by a certification body, all or nothing, as one release.
 
-    A missing ``body`` defaults to the key's body. Raises RowsInvalid (every bad field of
-    every object), Forbidden (another body's certificate) or Conflict (status change not
-    allowed). Returns the changes and the new release (None when nothing changed).
+    A missing ``body`` defaults to the key's body. Every object is checked, and every
+    problem is listed in ``rows`` of the error raised: RowsInvalid when any object is
+    invalid (its rows then include any forbidden or conflicting ones), else Forbidden when
+    any is another body's certificate, else Conflict (status change not allowed). Returns
+    the changes, the new release (None when nothing changed) and the warnings.
     """
     rows = [(i, {"body": body_id, **o}) for i, o in enumerate(objects)]
     errors: list[dict[str, Any]] = []
+    warnings: list[dict[str, Any]] = []
 
-    def on_reject(index: int, field_errors: list[FieldError]) -> None:
-        number = objects[index].get("number")
-        errors.extend(
-            {
-                "index": index,
-                "number": number,
-                "field": e.field,
-                "reason": e.reason,
-                "message": e.message,
-            }
-            for e in field_errors
-        )
+    def reporter(into: list[dict[str, Any]]) -> OnReject:
+        def report(index: int, field_errors: list[FieldError]) -> None:
+            number = objects[index].get("number")
+            into.extend(
+                {
+                    "index": index,
+                    "number": number,
+                    "field": e.field,
+                    "reason": e.reason,
+                    "message": e.message,
+                }
+                for e in field_errors
+            )
+
+        return report
 
     with _api_writer(
         writes, body_id=body_id, key_id=key_id, as_of=as_of, wait_ms=wait_ms
     ) as writer:
         release = _Release(writer, as_of, actor_body=body_id)
         validated = validate_rows(rows, categories=writer.categories, bodies=writer.bodies)
-        changes = release.add(validated, on_reject, strict=True)
+        changes = release.add(validated, reporter(errors), reporter(warnings))
         if errors:
-            raise RowsInvalid(errors)
-        return changes, release.finish(content_hash=_digest(objects))
+            raise _rejection(errors)
+        return Published(changes, release.finish(content_hash=_digest(objects)), warnings)
+
+
+@dataclass(frozen=True)
+class Published:
+    changes: list[Change]
+    release: int | None
+    #: Accepted objects that household estimates cannot count, as {index, number, field,
+    #: reason, message}.
+    warnings: list[dict[str, Any]]
+
+
+def _rejection(rows: list[dict[str, Any]]) -> DomainError:
+    """The one error answering a batch with rejected objects, listing all of them: invalid
+    objects outrank another body's certificates, which outrank status conflicts."""
+    reasons = {r["reason"] for r in rows}
+    if reasons - {Forbidden.reason, Conflict.reason}:
+        return RowsInvalid(rows)
+    count = len({r["index"] for r in rows})
+    first = rows[0]
+    message = (
+        f"{count} certificate(s) rejected; first: #{first['index']} {first['number']}: "
+        f"{first['message']}"
+    )
+    if Forbidden.reason in reasons:
+        return Forbidden(message, rows=rows)
+    return Conflict(message, rows=rows)
 
 
 def change_status(

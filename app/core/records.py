@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, Inexact, InvalidOperation, localcontext
 from functools import lru_cache
 from typing import Any
 
@@ -95,6 +95,7 @@ STATUS_FIELDS = ("status", "status_reason", "status_changed_on")
 
 
 _MAX_TEXT = 500
+_MAX_LISTED = 100  # allowed values named in a rejection message
 _GTIN14 = re.compile(r"[0-9]{14}")  # ASCII only: \d also matches other scripts' digits
 
 
@@ -187,6 +188,8 @@ def validate_row(
     for f in CERTIFICATE:
         certificate[f.name] = v.check(f, lists, certificate)
     c = certificate
+    if c["pcf_per_sales_unit"] is None:
+        c["pcf_per_sales_unit"] = derived_pcf_per_sales_unit(product, c)
     v.order("reference_period_end", c["reference_period_start"], c["reference_period_end"])
     v.order("valid_until", c["issued_on"], c["valid_until"], strict=True)
     status = c["status"]
@@ -196,6 +199,48 @@ def validate_row(
     if v.errors:
         raise RowInvalid(v.errors)
     return CertificateRecord(product=product, certificate=certificate, sample=sample)
+
+
+def derived_pcf_per_sales_unit(
+    product: Mapping[str, Any], certificate: Mapping[str, Any]
+) -> str | None:
+    """pcf x sales_unit_amount / declared_unit_amount when the sales unit is the declared unit
+    (a 500 g pack of a product declared per kilogram: pcf x 0.5); None when the units differ,
+    or a value is missing, or the quotient is not an exact decimal."""
+    pcf = certificate.get("pcf")
+    sales_amount, declared_amount = (
+        product.get("sales_unit_amount"),
+        certificate.get("declared_unit_amount"),
+    )
+    if (
+        pcf is None
+        or sales_amount is None
+        or declared_amount is None
+        or product.get("sales_unit") != certificate.get("declared_unit")
+    ):
+        return None
+    with localcontext() as context:
+        context.traps[Inexact] = True
+        try:
+            value = Decimal(pcf) * Decimal(sales_amount) / Decimal(declared_amount)
+        except (Inexact, InvalidOperation, ZeroDivisionError):
+            return None
+    return format(value, "f")
+
+
+def sales_unit_warning(record: CertificateRecord) -> FieldError | None:
+    """A record that estimates cannot count: no footprint per sales unit, given or derived."""
+    c = record.certificate
+    if c["pcf_per_sales_unit"] is not None:
+        return None
+    return FieldError(
+        "pcf_per_sales_unit",
+        "no_sales_unit_figure",
+        f"pcf_per_sales_unit is not given and cannot be derived: the sales unit "
+        f"({record.product['sales_unit_amount']} {record.product['sales_unit']}) is not the "
+        f"declared unit ({c['declared_unit_amount']} {c['declared_unit']}). Household "
+        "estimates will not count purchases of this product.",
+    )
 
 
 def validate_rows(
@@ -338,9 +383,10 @@ class _Validator:
         if value is None:
             return None
         if not isinstance(value, str) or value not in allowed:
-            shown = (
-                ", ".join(sorted(allowed)) if len(allowed) <= 12 else f"{len(allowed)} known values"
-            )
+            known = sorted(allowed)
+            shown = ", ".join(known[:_MAX_LISTED])
+            if len(known) > _MAX_LISTED:
+                shown += f", ... ({len(known)} in all)"
             self.fail(name, reason, f"'{value}' is not one of: {shown}.")
             return None
         return value

@@ -56,12 +56,21 @@ class AdminCertificates(MethodView):
     @blp.alt_response(
         401, response="DEFAULT_ERROR", description="Missing, unknown or revoked API key"
     )
-    @blp.alt_response(403, response="DEFAULT_ERROR", description="A certificate of another body")
     @blp.alt_response(
-        409, response="DEFAULT_ERROR", description="Status change not allowed (revoked is final)"
+        403,
+        response="DEFAULT_ERROR",
+        description="A certificate of another body (every such object in `errors.rows`)",
     )
     @blp.alt_response(
-        422, response=UNPROCESSABLE, description="Invalid certificates, each field listed"
+        409,
+        response="DEFAULT_ERROR",
+        description="Status change not allowed (revoked is final); every one in `errors.rows`",
+    )
+    @blp.alt_response(
+        422,
+        response=UNPROCESSABLE,
+        description="Invalid certificates, each field listed in `errors.rows`, with any "
+        "forbidden or conflicting ones of the same request",
     )
     @blp.alt_response(
         503, response="DEFAULT_ERROR", description="Another write holds the catalogue"
@@ -69,7 +78,7 @@ class AdminCertificates(MethodView):
     def post(self, body: dict):
         """Publish, renew or update certificates (one or a batch), all or nothing, as one release"""
         key = g.api_key
-        changes, release = publish(
+        published = publish(
             get_catalogue_writes(),
             body["certificates"],
             body_id=key.body_id,
@@ -84,9 +93,14 @@ class AdminCertificates(MethodView):
                 "outcome": c.kind,
                 "status": c.record.certificate["status"],
             }
-            for c in changes
+            for c in published.changes
         ]
-        return {"release": release, "count": len(results), "results": results}
+        return {
+            "release": published.release,
+            "count": len(results),
+            "results": results,
+            "warnings": published.warnings,
+        }
 
 
 @blp.route("/certificates/<number>/status")

@@ -83,7 +83,7 @@ class SqliteCatalogue:
                 revision=r["revision"],
                 superseded_in_release=r["superseded_in_release"],
                 superseded_at=r["superseded_at"],
-                fields=json.loads(r["data"]),
+                certificate=self._certificate({**json.loads(r["data"]), "number": number}),
             )
             for r in self.db.query(
                 "select * from certificate_revisions where number = ? order by revision desc",

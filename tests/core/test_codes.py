@@ -233,3 +233,100 @@ def test_arbitrary_text_never_crashes(text):
         parse_scanned(text, public_base_url=BASE)
     except (NotACode, InvalidCode):
         pass
+
+
+DL = "https://id.gs1.org/01/09506000134352"
+
+
+@pytest.mark.parametrize(
+    ("text", "ai", "problem"),
+    [
+        (f"{DL}?01=09506000134352", "01", "already in the URI path"),
+        (f"{DL}/10/ABC?10=XYZ", "10", "already in the URI path"),
+        (f"{DL}?10=ABC", "10", "key qualifier"),
+        (f"{DL}?21=123", "21", "key qualifier"),
+        (f"{DL}?22=A1", "22", "key qualifier"),
+        (f"{DL}?235=X", "235", "key qualifier"),
+        (f"{DL}?17=", "17", "empty value"),
+        (f"{DL}?17", "17", "empty value"),
+        (f"{DL}?17=261231&17=270101", "17", "more than once"),
+        ("https://example.com/shop/01/09506000134352/21/S1?3103=000500&21=S1", "21", "path"),
+    ],
+)
+def test_digital_link_attributes_the_standard_forbids_are_invalid(text, ai, problem):
+    with pytest.raises(InvalidCode) as info:
+        parse_scanned(text, public_base_url=BASE)
+    assert info.value.details["ai"] == ai and problem in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "extra"),
+    [
+        (f"{DL}?linkType=gs1:pip", {}),  # not an AI: ignored
+        (f"{DL}/10/ABC?17=261231&3103=000500", {"batch": "ABC", "expiry": dt.date(2026, 12, 31)}),
+    ],
+)
+def test_digital_link_data_attributes_still_parse(text, extra):
+    code = parse_scanned(text, public_base_url=BASE)
+    assert code.gtin == "09506000134352"
+    for key, value in extra.items():
+        assert getattr(code, key) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "gtin", "extra"),
+    [
+        ("]E09506000134352|]e01012345", "09506000134352", {"batch": "12345"}),
+        ("]E09506000134352|]e017261231", "09506000134352", {"expiry": dt.date(2026, 12, 31)}),
+        (
+            "]E09506000134352]e010AB" + GS + "21S9",
+            "09506000134352",
+            {"batch": "AB", "serial": "S9"},
+        ),
+        ("]E0036000291452|]e01012", "00036000291452", {"symbology": "]E0"}),  # UPC-A
+        ("]E412345670|]e01012", "00000012345670", {"symbology": "]E4"}),  # EAN-8
+        ("]E09506000134352|]e00109506000134352", "09506000134352", {}),  # same GTIN again
+    ],
+)
+def test_ean_upc_composites_resolve_the_primary_gtin(text, gtin, extra):
+    code = parse_scanned(text, public_base_url=BASE)
+    assert (code.kind, code.format, code.gtin) == ("product", "gs1-composite", gtin)
+    for key, value in extra.items():
+        assert getattr(code, key) == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "]E09506000134353|]e01012345",  # wrong check digit in the linear symbol
+        "]E09506000134352|]e0ZZ",  # the component is not element strings
+        "]E09506000134352|]e00112345678901231",  # the component names another GTIN
+    ],
+)
+def test_invalid_composites_are_invalid(text):
+    with pytest.raises(InvalidCode):
+        parse_scanned(text, public_base_url=BASE)
+
+
+@pytest.mark.parametrize(
+    ("text", "extra"),
+    [
+        ("010950600013435210ABC123", {"batch": "ABC123"}),
+        ("0109506000134352" + "17261231" + "21SN1", {"serial": "SN1"}),
+        ("17261231" + "0109506000134352" + "10L7", {"batch": "L7"}),
+    ],
+)
+def test_element_strings_without_fnc1_that_start_with_a_fixed_length_ai(text, extra):
+    code = parse_scanned(text, public_base_url=BASE)
+    assert (code.format, code.gtin) == ("gs1-element-string", "09506000134352")
+    for key, value in extra.items():
+        assert getattr(code, key) == value
+
+
+@pytest.mark.parametrize(
+    "text", ["]E49506000134352", "]E4123456789", "]E41234567", "]E40", "]E4ABCDEFGH", "]E4"]
+)
+def test_ean8_symbology_carries_exactly_eight_digits(text):
+    with pytest.raises(InvalidCode) as info:
+        parse_scanned(text, public_base_url=BASE)
+    assert "exactly 8 digits" in info.value.message

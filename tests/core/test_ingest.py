@@ -203,3 +203,21 @@ def test_decimal_fast_path_agrees_with_decimal(value, reason):
         assert [(e.field, e.reason) for e in error.errors] == [("declared_unit_amount", reason)]
     else:
         assert reason is None and record.certificate["declared_unit_amount"] == value.strip()
+
+
+@pytest.mark.parametrize(
+    ("sales", "declared", "pcf", "expected"),
+    [
+        (("1", "item"), ("1", "item"), "2.50", "2.50"),
+        (("0.5", "kilogram"), ("1", "kilogram"), "3.20", "1.600"),
+        (("2", "kilogram"), ("1000", "kilogram"), "1850", "3.7"),
+        (("1", "item"), ("1", "kilogram"), "2.50", None),  # units differ: warn instead
+        (("1", "kilogram"), ("3", "kilogram"), "1", None),  # 1/3 is not an exact decimal
+    ],
+)
+def test_pcf_per_sales_unit_is_derived_only_when_the_units_agree(sales, declared, pcf, expected):
+    from app.core.records import derived_pcf_per_sales_unit
+
+    product = {"sales_unit_amount": sales[0], "sales_unit": sales[1]}
+    certificate = {"pcf": pcf, "declared_unit_amount": declared[0], "declared_unit": declared[1]}
+    assert derived_pcf_per_sales_unit(product, certificate) == expected

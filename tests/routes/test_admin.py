@@ -6,7 +6,7 @@ import pytest
 
 from app.db import connect
 from fixtures.certificates import rows
-from tests.helpers import assert_error, import_row
+from tests.helpers import assert_error, import_row, release
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_publish_single_then_revise_then_unchanged(client, keys, db):
     assert body["pcf"]["value"] == "12.34"
     assert body["history"]["revision"] == 2
     (old,) = body["history"]["revisions"]
-    assert old["revision"] == 1 and old["certificate"]["pcf"] == cert(TJS)["pcf"]
+    assert old["revision"] == 1 and old["certificate"]["pcf"]["value"] == cert(TJS)["pcf"]
     audit = list(db.query("select actor, action, target from audit_log order by id"))
     assert [a["action"] for a in audit] == ["certificate.create", "certificate.revise"]
     assert all(a["actor"].endswith("@TJSCC") and a["target"] == number for a in audit)
@@ -258,3 +258,45 @@ def test_a_write_while_another_holds_the_catalogue_is_503(app, client, keys):
         other.conn.close()
     resp = client.post("/v1/admin/certificates", json=cert(TJS), headers=auth(keys["TJSCC"]))
     assert resp.status_code == 200
+
+
+def test_a_forbidden_object_does_not_hide_the_invalid_ones(client, keys, db):
+    before = release(db)
+    batch = [cert(TJS), cert(3), cert(4, pcf="abc"), cert(6)]  # 3 and 6 are DEMOCB's
+    body = assert_error(
+        client.post(
+            "/v1/admin/certificates", json={"certificates": batch}, headers=auth(keys["TJSCC"])
+        ),
+        422,
+        "invalid_input",
+    )
+    assert [(r["index"], r["field"], r["reason"]) for r in body["errors"]["rows"]] == [
+        (1, "body", "forbidden"),
+        (2, "pcf", "invalid_decimal"),
+        (3, "body", "forbidden"),
+    ]
+    # Only forbidden objects: 403, still listing every one of them.
+    body = assert_error(
+        client.post(
+            "/v1/admin/certificates",
+            json={"certificates": [cert(TJS), cert(3), cert(6)]},
+            headers=auth(keys["TJSCC"]),
+        ),
+        403,
+        "forbidden",
+    )
+    assert [r["index"] for r in body["errors"]["rows"]] == [1, 2]
+    assert release(db) == before
+
+
+def test_published_certificates_without_a_sales_unit_figure_are_warned(client, keys):
+    resp = client.post(
+        "/v1/admin/certificates",
+        json={"certificates": [cert(TJS), cert(4, pcf_per_sales_unit="3.5")]},
+        headers=auth(keys["TJSCC"]),
+    )
+    assert resp.status_code == 200, resp.json
+    warnings = resp.json["warnings"]
+    assert [(w["index"], w["field"], w["reason"]) for w in warnings] == [
+        (0, "pcf_per_sales_unit", "no_sales_unit_figure")
+    ]

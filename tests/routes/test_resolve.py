@@ -187,3 +187,22 @@ def test_resolve_carries_the_same_benchmark_as_the_product_lookup(client):
         batch = client.post(f"/v1/resolve?lang={lang}", json={"codes": [gtin, gtin[1:]]}).json
         assert one["product"] == product
         assert [r["result"]["product"] for r in batch["results"]] == [product, product]
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [
+        ("https://id.gs1.org/01/09506000134352/10/A?10=B", 422),  # AI of the path again
+        ("https://id.gs1.org/01/09506000134352?21=S1", 422),  # key qualifier in the query
+        ("https://id.gs1.org/01/09506000134352?17=", 422),  # empty value
+        ("]E09506000134352|]e01012345", 200),  # EAN-13 composite: the primary GTIN
+        ("010950600013435210ABC", 200),  # no FNC1 after a fixed-length AI
+        ("]E49506000134352", 422),  # ]E4 is EAN-8: exactly 8 digits
+    ],
+)
+def test_gs1_corners(client, code, status):
+    resp = client.get("/v1/resolve", query_string={"code": code})
+    if status == 200:
+        assert resp.status_code == 200 and resp.json["product"]["gtin"] == "09506000134352"
+    else:
+        assert_error(resp, status, "invalid_code")
