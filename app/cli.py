@@ -1,4 +1,5 @@
-"""CLI for operators: `flask catalog import FILE` and `flask keys create|revoke|list`."""
+"""CLI for operators: `flask catalog import FILE`, `flask factors import FILE` and
+`flask keys create|revoke|list`."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from flask.cli import AppGroup
 
 from app import clock
 from app.core.errors import DomainError
-from app.core.ingest import import_certificates
+from app.core.ingest import import_certificates, import_factors
 from app.core.records import FieldError
-from app.db import close_thread_connections, import_file, open_stores
+from app.db import close_thread_connections, factor_file, import_file, open_stores
 
 catalog = AppGroup("catalog", help="Catalogue data: import certificate files.")
+factors = AppGroup("factors", help="Emission factors: load an official factor table.")
 keys = AppGroup("keys", help="API keys of certification bodies.")
 
 #: Files smaller than this import without a progress bar.
@@ -101,6 +103,51 @@ def import_command(file: Path, dry_run: bool) -> None:
         click.echo(f"Release {release} created.")
 
 
+@factors.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate every row and report; change nothing.")
+def factors_import_command(file: Path, dry_run: bool) -> None:
+    """Load emission factors from a CSV or JSON Lines FILE as one new catalogue release.
+
+    Columns: schemas/factor-import.schema.json (publisher, year, version, source URL and
+    boundary on every row). A factor whose id is loaded already is replaced; others are
+    kept. If any row is rejected, nothing is written and each rejection is listed as
+    `row N, field F: reason - message`; exit status 1.
+    """
+
+    def on_reject(index: int, errors: list[FieldError]) -> None:
+        for e in errors:
+            click.echo(f"row {index}, field {e.field}: {e.reason} - {e.message}")
+
+    try:
+        with open_stores() as stores:
+            counts, release = import_factors(
+                stores.catalogue_writes,
+                factor_file(file),
+                as_of=clock.today(current_app.config["TODAY"]),
+                actor=f"cli:{getpass.getuser()}",
+                dry_run=dry_run,
+                on_reject=on_reject,
+            )
+    except (ValueError, UnicodeDecodeError) as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        close_thread_connections()
+    click.echo(
+        f"{counts.rows} rows: {counts.inserted} new, {counts.revised} replaced, "
+        f"{counts.unchanged} unchanged, {counts.rejected} rejected"
+    )
+    if counts.rejected:
+        click.echo("Nothing was loaded: fix the rejected rows and import the file again.")
+        sys.exit(1)
+    if dry_run:
+        click.echo("Dry run: nothing was written.")
+    elif release is None:
+        click.echo("Nothing changed: the current release stays.")
+    else:
+        click.echo(f"Release {release} created.")
+
+
 @keys.command("create")
 @click.argument("body_id")
 def keys_create(body_id: str) -> None:
@@ -138,4 +185,5 @@ def _or_fail(action):
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(catalog)
+    app.cli.add_command(factors)
     app.cli.add_command(keys)

@@ -23,7 +23,7 @@ from app.storage import migrations
 from app.storage.benchmarks import refresh_benchmarks
 from app.storage.catalog import SqliteCatalogue
 from app.storage.households import SqliteHouseholds
-from app.storage.import_files import ImportFile
+from app.storage.import_files import FactorFile, ImportFile
 from app.storage.keys import ApiKeys
 from app.storage.pact import SqlitePactStore, SqliteRevisions
 from app.storage.seed import seed
@@ -122,6 +122,11 @@ def open_stores(*, cache_mb: int = 0) -> Iterator[Stores]:
 def import_file(path: Path) -> ImportFile:
     """A CSV or JSON Lines file as the core's RowSource."""
     return ImportFile(path)
+
+
+def factor_file(path: Path) -> FactorFile:
+    """A CSV or JSON Lines emission factor table as the core's FactorSource."""
+    return FactorFile(path)
 
 
 def close_thread_connections() -> None:

@@ -297,6 +297,8 @@ def _is_date(value: str) -> bool:
 
 
 class _Validator:
+    """Checks the fields of one raw row, collecting every rejection as a FieldError."""
+
     def __init__(self, raw: Mapping[str, Any]) -> None:
         self.raw = raw
         self.errors: list[FieldError] = []
@@ -442,6 +444,28 @@ class _Validator:
         if first and last and (last < first or (strict and last == first)):
             self.fail(name, "date_order", f"{name} ({last}) must come after {first}.")
 
+    def pattern(
+        self, name: str, regex: re.Pattern[str], reason: str, shape: str, *, required: bool = True
+    ) -> str | None:
+        """A text field that must match ``regex`` (``shape`` says what is expected)."""
+        value = self.text(name, required=required)
+        if value is None:
+            return None
+        if not regex.match(value):
+            self.fail(name, reason, f"'{value}' is not {shape}.")
+            return None
+        return value
+
+    def year(self, name: str, first: int, last: int) -> int | None:
+        value = self.value(name, required=True)
+        if value is None:
+            return None
+        text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+        if not (text.isascii() and text.isdigit() and first <= int(text) <= last):
+            self.fail(name, "invalid_year", f"'{value}' is not a year from {first} to {last}.")
+            return None
+        return int(text)
+
     def boolean(self, name: str) -> bool:
         value = self.value(name)
         if value is None:
@@ -515,3 +539,7 @@ class _Validator:
             self.fail(name, "stages_sum", f"The stages add up to {total}, not pcf {pcf}.")
             return None
         return tuple(stages)
+
+
+#: The field checks of import rows, for other row formats (emission factors).
+RowValidator = _Validator

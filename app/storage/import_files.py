@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from app.core.factors import FACTOR_FIELDS
 from app.core.ingest import Chunk
 from app.core.records import (
     CERTIFICATE_FIELDS,
@@ -57,16 +58,24 @@ def detect_format(path: Path) -> str:
     return "jsonl" if path.suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv"
 
 
-def read_rows(text: IO[str], fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
+def read_rows(
+    text: IO[str],
+    fmt: str,
+    *,
+    required: tuple[str, ...] = ("gtin", "number"),
+    columns: tuple[str, ...] = FIELDS,
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """(row number, raw row) from a CSV (row 1 is the first line after the header) or JSON
-    Lines file, one at a time. A line that is not a JSON object becomes a row that fails."""
+    Lines file, one at a time. A line that is not a JSON object becomes a row that fails.
+    A CSV header must name the ``required`` columns (``columns``: the format's, for the
+    message)."""
     if fmt == "csv":
         reader = csv.reader(text)
         header = [name.strip() for name in next(reader, [])]
-        missing = [f for f in ("gtin", "number") if f not in header]
+        missing = [f for f in required if f not in header]
         if missing:
             raise ValueError(
-                f"The CSV header lacks {', '.join(missing)}; expected columns: {', '.join(FIELDS)}"
+                f"The CSV header lacks {', '.join(missing)}; expected columns: {', '.join(columns)}"
             )
         width = len(header)
         for index, row in enumerate(reader, start=1):
@@ -85,6 +94,27 @@ def read_rows(text: IO[str], fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
         if not isinstance(value, dict):
             value = {"__invalid__": "not a JSON object"}
         yield index, value
+
+
+class FactorFile:
+    """An emission factor table (CSV or JSON Lines) as the core's FactorSource."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.name = path.name
+        self._sha256 = hashlib.sha256()
+
+    def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        with open(self.path, "rb") as raw:
+            hashing = HashingReader(raw)
+            text = io.TextIOWrapper(io.BufferedReader(hashing), encoding="utf-8-sig", newline="")
+            yield from read_rows(
+                text, detect_format(self.path), required=("id", "value"), columns=FACTOR_FIELDS
+            )
+            self._sha256 = hashing.sha256
+
+    def content_hash(self) -> str:
+        return self._sha256.hexdigest()
 
 
 class ImportFile:

@@ -4,6 +4,7 @@ CertificateRecord, and the record or domain Certificate read back from a row."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from app.core.factors import Factor
 from app.core.footprints import Certificate, CertificationBody
 from app.core.records import CERTIFICATE, PRODUCT, CertificateRecord, Field
 
@@ -133,3 +135,21 @@ def certificate_of_row(row: dict[str, Any], body: CertificationBody) -> Certific
             value = default
         fields[name] = convert(value) if convert is not None else value
     return Certificate(gtin=row["gtin"], body=body, sample=bool(row["sample"]), **fields)
+
+
+# -- emission factors ----------------------------------------------------------------------
+#: Columns of the factors table, as a Factor's fields (decimals stored as their exact text).
+FACTOR_COLUMNS = tuple(f.name for f in dataclasses.fields(Factor))
+
+
+def factor_values(factor: Factor) -> tuple:
+    """The factors row of a Factor, in FACTOR_COLUMNS order."""
+    values = []
+    for name in FACTOR_COLUMNS:
+        value = getattr(factor, name)
+        if isinstance(value, Decimal):
+            value = str(value)
+        elif isinstance(value, bool):
+            value = int(value)
+        values.append(value)
+    return tuple(values)

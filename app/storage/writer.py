@@ -13,11 +13,15 @@ from typing import Any
 from sqlite_utils import Database
 
 from app.core.changes import Change, Existing, ImportCounts
+from app.core.factors import Factor
 from app.storage.benchmarks import refresh_benchmarks
+from app.storage.catalog import factor_from_row
 from app.storage.rows import (
     CERTIFICATE_COLUMNS,
+    FACTOR_COLUMNS,
     PRODUCT_COLUMNS,
     certificate_values,
+    factor_values,
     insert_sql,
     product_values,
     record_of_row,
@@ -25,6 +29,7 @@ from app.storage.rows import (
 from app.storage.transactions import Transaction, write_transaction
 
 _INSERT_CERT = insert_sql("certificates", CERTIFICATE_COLUMNS)
+_REPLACE_FACTOR = insert_sql("factors", FACTOR_COLUMNS).replace("insert", "insert or replace", 1)
 _UPDATE_CERT = f"update certificates set {', '.join(f'{c} = ?' for c in CERTIFICATE_COLUMNS[1:])} where number = ?"
 _UPSERT_PRODUCT = insert_sql(
     "products",
@@ -152,6 +157,20 @@ class SqliteWriter:
                 record_of_row(row), row["revision"] or 1, row["release_id"]
             )
         return found
+
+    def stored_factors(self, ids: Iterable[str]) -> dict[str, Factor]:
+        """Loaded emission factors among ``ids``, in one query."""
+        cursor = self.conn.execute(
+            "select * from factors where id in (select value from json_each(?))",
+            [json.dumps(list(ids))],
+        )
+        names = [d[0] for d in cursor.description]
+        rows = (dict(zip(names, values, strict=True)) for values in cursor)
+        return {row["id"]: factor_from_row(row) for row in rows}
+
+    def write_factors(self, factors: Sequence[Factor]) -> None:
+        """Insert new factors and replace changed ones, by id."""
+        self.conn.executemany(_REPLACE_FACTOR, [factor_values(f) for f in factors])
 
     def _stored_products(self, gtins: Iterable[str]) -> dict[str, tuple]:
         columns = ", ".join(PRODUCT_COLUMNS)
