@@ -9,9 +9,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields, pre_load, validate
+from marshmallow import RAISE, Schema, fields, post_load, pre_load, validate
 
-from app.i18n import translate
+from app.core.activities import CAR_FUELS, KINDS, Activity, given_season
+from app.core.estimator import Inputs, period_of
+from app.core.purchases import Purchase
 from schemas.common import (
     Day,
     DecimalIn,
@@ -19,7 +21,6 @@ from schemas.common import (
     Month,
     check_count,
     current_lang,
-    dump,
     localize,
 )
 
@@ -59,7 +60,7 @@ class PeriodIn(Strict):
 
 
 class CarIn(Strict):
-    fuel = fields.String(required=True, validate=validate.OneOf(("petrol", "diesel")))
+    fuel = fields.String(required=True, validate=validate.OneOf(CAR_FUELS))
     amount = DecimalIn(metadata={"description": "Fuel bought, with unit (L or m3)"})
     unit = fields.String(validate=validate.Length(max=16), metadata={"example": "L"})
     distance = fields.Nested(
@@ -86,46 +87,98 @@ class PurchaseIn(Strict):
     )
 
 
-class EstimateRequest(Strict):
-    period = fields.Nested(PeriodIn, required=True)
-    household_size = fields.Integer(required=True, metadata={"example": 3})
-    province = fields.String(
-        validate=validate.Length(max=8),
-        allow_none=True,
-        metadata={
-            "description": "ISO 3166-2:CN code, e.g. GD or CN-GD; enables the regional grid view"
-        },
-    )
-    electricity = fields.Nested(QuantityIn, metadata={"description": "kWh, 度 or MWh"})
-    ev_charging = fields.Nested(
-        QuantityIn, metadata={"description": "kWh charged at home or public chargers"}
-    )
-    natural_gas = fields.Nested(QuantityIn, metadata={"description": "m3 or L"})
-    lpg = fields.Nested(QuantityIn, metadata={"description": "kg, g or t"})
-    coal = fields.Nested(QuantityIn, metadata={"description": "kg, g or t"})
-    district_heating = fields.Nested(
-        HeatingIn,
-        metadata={
-            "description": "GJ, MJ, kWh, MWh, Gcal; or m2 of heated floor area, prorated by "
-            "the part of the heating season the period covers"
-        },
-    )
-    tap_water = fields.Nested(QuantityIn, metadata={"description": "m3, t (吨) or L"})
-    car = fields.List(fields.Nested(CarIn), validate=validate.Length(max=20))
-    rail = fields.Nested(
-        QuantityIn, metadata={"description": "Passenger-km travelled by the household (km)"}
-    )
-    air = fields.Nested(
-        QuantityIn, metadata={"description": "Passenger-km flown by the household (km)"}
-    )
-    purchases = fields.List(
-        fields.Nested(PurchaseIn),
-        metadata={"description": "At most HOUSEHOLD_PURCHASE_LIMIT (2000) lines"},
-    )
+class _EstimateRequest(Strict):
+    """Loads into the estimator's Inputs: activities in KINDS order, then purchases."""
 
     @pre_load
     def count_first(self, data: Any, **_: Any) -> Any:
         return check_count(data, "purchases", "HOUSEHOLD_PURCHASE_LIMIT")
+
+    @post_load
+    def to_inputs(self, data: dict[str, Any], **_: Any) -> Inputs:
+        period = data["period"]
+        start, end = period_of(period.get("start"), period.get("end"), period.get("month"))
+        activities: list[Activity] = []
+        for name, kind in KINDS.items():
+            if kind.car:
+                if name == CAR_FUELS[0]:  # every car, where the first fuel's line would be
+                    activities += [
+                        _car(car, f"car[{i}]") for i, car in enumerate(data.get("car", ()))
+                    ]
+            elif name in data:
+                q = data[name]
+                season = q.get("season")
+                if season is not None:
+                    season = given_season(season["start"], season["end"], f"{name}.season")
+                activities.append(Activity(name, name, q["amount"], q["unit"], season=season))
+        purchases = tuple(
+            Purchase(p["code"], _one_if_none(p["quantity"]), f"purchases[{i}]", on=p["date"])
+            for i, p in enumerate(data.get("purchases", ()))
+        )
+        return Inputs(
+            start=start,
+            end=end,
+            household_size=data["household_size"],
+            province=data.get("province"),
+            activities=tuple(activities),
+            purchases=purchases,
+        )
+
+
+def _one_if_none(quantity: Decimal | None) -> Decimal:
+    return Decimal(1) if quantity is None else quantity
+
+
+def _car(car: dict[str, Any], field: str) -> Activity:
+    distance = car.get("distance") or {}
+    return Activity(
+        car["fuel"],
+        field,
+        car.get("amount"),
+        car.get("unit"),
+        distance=distance.get("amount"),
+        distance_unit=distance.get("unit"),
+        consumption=car.get("consumption"),
+    )
+
+
+#: The request: period and household, one field per activity kind (KINDS), cars, purchases.
+EstimateRequest = type(
+    "EstimateRequest",
+    (_EstimateRequest,),
+    {
+        "period": fields.Nested(PeriodIn, required=True),
+        "household_size": fields.Integer(required=True, metadata={"example": 3}),
+        "province": fields.String(
+            validate=validate.Length(max=8),
+            allow_none=True,
+            metadata={
+                "description": "ISO 3166-2:CN code, e.g. GD or CN-GD; enables the regional "
+                "grid view"
+            },
+        ),
+        **{
+            name: fields.Nested(
+                HeatingIn if kind.seasonal else QuantityIn,
+                metadata={"description": kind.description},
+            )
+            for name, kind in KINDS.items()
+            if not kind.car
+        },
+        "car": fields.List(
+            fields.Nested(CarIn),
+            validate=validate.Length(max=20),
+            metadata={
+                "description": f"Cars: fuel ({', '.join(CAR_FUELS)}) in litres, or a "
+                "distance and consumption"
+            },
+        ),
+        "purchases": fields.List(
+            fields.Nested(PurchaseIn),
+            metadata={"description": "At most HOUSEHOLD_PURCHASE_LIMIT (2000) lines"},
+        ),
+    },
+)
 
 
 # -- responses ---------------------------------------------------------------------------
@@ -157,13 +210,21 @@ class LineSchema(Schema):
     field = fields.String(metadata={"description": "Which input this line comes from"})
     kind = fields.String()
     label = Localized()
-    given = fields.Function(lambda ln: {"amount": _s(ln.given_amount), "unit": ln.given_unit})
-    activity = fields.Function(lambda ln: {"amount": _s(ln.activity), "unit": ln.activity_unit})
+    given = fields.Function(
+        lambda ln: {"amount": str_or_none(ln.given_amount), "unit": ln.given_unit}
+    )
+    activity = fields.Function(
+        lambda ln: {"amount": str_or_none(ln.activity), "unit": ln.activity_unit}
+    )
     kg = fields.Decimal(
         as_string=True, metadata={"description": "kg CO2e (CO2 where basis is CO2)"}
     )
     uncertainty = fields.Function(
-        lambda ln: {"pct": _s(ln.uncertainty_pct), "low_kg": _s(ln.low), "high_kg": _s(ln.high)}
+        lambda ln: {
+            "pct": str_or_none(ln.uncertainty_pct),
+            "low_kg": str_or_none(ln.low),
+            "high_kg": str_or_none(ln.high),
+        }
     )
     basis = fields.String()
     boundary = fields.String()
@@ -171,7 +232,7 @@ class LineSchema(Schema):
     factor = fields.Nested(FactorRefSchema, allow_none=True)
     assumption = fields.Nested(AssumptionSchema, allow_none=True)
     heating_season = fields.Function(
-        lambda ln: _season(ln),
+        lambda ln: season_of(ln),
         allow_none=True,
         metadata={
             "description": "District heating: the season assumed (by province) or given, and "
@@ -283,11 +344,11 @@ class EstimateSchema(Schema):
     lang = fields.Function(lambda _: current_lang())
 
 
-def _s(value: Any) -> str | None:
+def str_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _season(ln: Any) -> dict[str, Any] | None:
+def season_of(ln: Any) -> dict[str, Any] | None:
     s = ln.season
     if s is None:
         return None
@@ -302,122 +363,3 @@ def _season(ln: Any) -> dict[str, Any] | None:
 
 
 _SHARE = Decimal("0.0001")
-
-
-# -- fast rendering ----------------------------------------------------------------------
-# EstimateSchema is the documented contract. Dumping 1,000 purchase lines through marshmallow
-# costs ~35 ms, so the route renders with these plain functions instead; a test checks that
-# they produce exactly what EstimateSchema would.
-def render_estimate(e: Any, lang: str) -> dict[str, Any]:
-    """The estimate as EstimateSchema dumps it, in ``lang``, without marshmallow's overhead."""
-    en = lang == "en"
-
-    def text(t: Any) -> Any:
-        return None if t is None else translate(t, lang)
-
-    factors: dict[str, dict[str, Any]] = {}
-
-    def factor(f: Any) -> dict[str, Any] | None:
-        if f is None:
-            return None
-        if f.id not in factors:
-            factors[f.id] = {
-                "id": f.id,
-                "name": f.name_en if en else f.name_zh,
-                "value": str(f.value),
-                "unit": f.unit,
-                "basis": f.basis,
-                "boundary": f.boundary,
-                "region": f.region,
-                "year": f.year,
-                "publisher": f.publisher,
-                "source_title": f.source_title,
-                "source_url": f.source_url,
-                "uncertainty_pct": _s(f.uncertainty_pct),
-                "note": f.note,
-            }
-        return dict(factors[f.id])
-
-    certificates: dict[str, dict[str, Any]] = {}
-    products: dict[str, dict[str, Any]] = {}
-    line_schema = LineSchema()
-
-    def line(ln: Any) -> dict[str, Any]:
-        certificate = None
-        if ln.certificate is not None:
-            number = ln.certificate.number
-            if number not in certificates:
-                certificates[number] = line_schema.get_certificate(ln)
-            certificate = dict(
-                certificates[number], standards=list(certificates[number]["standards"])
-            )
-        product = None
-        if ln.product is not None:
-            if ln.product.gtin not in products:
-                products[ln.product.gtin] = {
-                    "gtin": ln.product.gtin,
-                    "name": text(ln.product.name),
-                    "sample": ln.product.sample,
-                }
-            product = dict(products[ln.product.gtin])
-        a = ln.assumption
-        return {
-            "field": ln.field,
-            "kind": ln.kind,
-            "label": text(ln.label),
-            "given": {"amount": _s(ln.given_amount), "unit": ln.given_unit},
-            "activity": {"amount": _s(ln.activity), "unit": ln.activity_unit},
-            "kg": str(ln.kg),
-            "uncertainty": {
-                "pct": _s(ln.uncertainty_pct),
-                "low_kg": str(ln.low),
-                "high_kg": str(ln.high),
-            },
-            "basis": ln.basis,
-            "boundary": ln.boundary,
-            "note": text(ln.note),
-            "factor": factor(ln.factor),
-            "assumption": None
-            if a is None
-            else {
-                "id": a.id,
-                "value": str(a.value),
-                "unit": a.unit,
-                "uncertainty_pct": str(a.uncertainty_pct),
-                "note": a.note,
-            },
-            "heating_season": _season(ln),
-            "certificate": certificate,
-            "product": product,
-        }
-
-    def not_counted(n: Any) -> dict[str, Any]:
-        return {
-            "field": n.field,
-            "code": n.code,
-            "quantity": str(n.quantity),
-            "reason": n.reason,
-            "message": text(n.message),
-            "gtin": n.gtin,
-            "certificate_number": n.certificate_number,
-            "product": None if n.product is None else text(n.product.name),
-        }
-
-    with_lang = dump(_REST, e, lang=lang)  # the few top-level fields, through the schema
-    return {
-        **{k: with_lang[k] for k in _BEFORE_LINES},
-        "lines": [line(ln) for ln in e.lines],
-        "not_counted": [not_counted(n) for n in e.not_counted],
-        **{k: with_lang[k] for k in _AFTER_LINES},
-    }
-
-
-class _RestSchema(EstimateSchema):
-    class Meta:
-        exclude = ("lines", "not_counted")
-
-
-_REST = _RestSchema()
-_FIELDS = list(EstimateSchema().fields)
-_BEFORE_LINES = _FIELDS[: _FIELDS.index("lines")]
-_AFTER_LINES = [f for f in _FIELDS[_FIELDS.index("lines") :] if f not in ("lines", "not_counted")]

@@ -6,8 +6,15 @@ Unknown fields are rejected everywhere (marshmallow's RAISE), so nothing we did 
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+import datetime as dt
+from decimal import Decimal
+from typing import Any
 
+from marshmallow import Schema, fields, post_load, validate
+
+from app.core.activities import CAR_FUELS
+from app.core.errors import InvalidInput
+from app.core.estimator import period_of
 from app.core.saved_households import ENTRY_KINDS
 from schemas.common import Day, DecimalIn, LangQuery, Localized, Month, Translations, current_lang
 from schemas.estimator import QuantityIn, Strict
@@ -43,8 +50,46 @@ class EntryIn(Strict):
     quantity = DecimalIn(metadata={"description": "Purchases: sales units; default 1"})
     amount = DecimalIn()
     unit = fields.String(validate=validate.Length(max=16))
-    distance = fields.Nested(QuantityIn, metadata={"description": "Cars (kind petrol or diesel)"})
+    distance = fields.Nested(
+        QuantityIn, metadata={"description": f"Cars (kind {' or '.join(CAR_FUELS)})"}
+    )
     consumption = DecimalIn(metadata={"description": "Cars: litres per 100 km"})
+
+    @post_load
+    def to_entry(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """The fields of an Entry: the days it covers, a purchase's quantity (default 1)."""
+        start, end = _entry_days(data)
+        distance = data.get("distance") or {}
+        quantity = data.get("quantity")
+        if quantity is None and data["kind"] == "purchase":
+            quantity = Decimal(1)
+        return {
+            "kind": data["kind"],
+            "start": start,
+            "end": end,
+            "code": data.get("code"),
+            "quantity": quantity,
+            "amount": data.get("amount"),
+            "unit": data.get("unit"),
+            "distance": distance.get("amount"),
+            "distance_unit": distance.get("unit"),
+            "consumption": data.get("consumption"),
+        }
+
+
+def _entry_days(data: dict[str, Any]) -> tuple[dt.date, dt.date]:
+    """A date, a month, or start and end. Raises InvalidInput naming the entry's field."""
+    if data.get("date") is not None:
+        if any(data.get(k) is not None for k in ("start", "end", "month")):
+            raise InvalidInput("Give a date, a month, or start and end; only one.", field="date")
+        return data["date"], data["date"]
+    try:
+        return period_of(data.get("start"), data.get("end"), data.get("month"))
+    except InvalidInput as error:
+        field = (
+            error.details.get("field", "period").removeprefix("period.").replace("period", "start")
+        )
+        raise InvalidInput(error.message, field=field) from None
 
 
 # -- responses ---------------------------------------------------------------------------

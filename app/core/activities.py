@@ -152,26 +152,78 @@ def given_season(start: dt.date, end: dt.date, field: str) -> HeatingSeason:
 
 @dataclass(frozen=True)
 class Kind:
-    category: str
+    """One activity kind: what it is called, which factor it takes and what it accepts."""
+
+    category: str  # of the emission factor it is multiplied by
     per_unit: str
     units: dict[str, Decimal]
     maximum: Decimal  # most plausible per period of up to a year, in per_unit
     label: Message
+    description: str  # what to enter, for the API documentation
+    car: bool = False  # a car's fuel: litres, or a distance and consumption
+    seasonal: bool = False  # a heated floor area (m2) spread over a heating season
 
 
+#: The one list of activity kinds, in the order an estimate lists its lines. The estimate
+#: request, saved-household entries and their documentation are derived from it.
 KINDS: dict[str, Kind] = {
-    "electricity": Kind("electricity", "kWh", ENERGY, Decimal(200000), _("Household electricity")),
-    "ev_charging": Kind("electricity", "kWh", ENERGY, Decimal(100000), _("EV charging")),
-    "natural_gas": Kind("natural-gas", "m3", VOLUME_M3, Decimal(50000), _("Natural gas")),
-    "lpg": Kind("lpg", "kg", MASS, Decimal(20000), _("LPG")),
-    "coal": Kind("coal", "kg", MASS, Decimal(100000), _("Coal")),
-    "district_heating": Kind("district-heating", "GJ", HEAT, Decimal(2000), _("District heating")),
-    "tap_water": Kind("tap-water", "m3", WATER, Decimal(10000), _("Tap water")),
-    "petrol": Kind("petrol", "L", LITRES, Decimal(50000), _("Petrol (car)")),
-    "diesel": Kind("diesel", "L", LITRES, Decimal(50000), _("Diesel (car)")),
-    "rail": Kind("rail", "pkm", DISTANCE, Decimal(2000000), _("Rail travel")),
-    "air": Kind("air", "pkm", DISTANCE, Decimal(5000000), _("Air travel")),
+    "electricity": Kind(
+        "electricity",
+        "kWh",
+        ENERGY,
+        Decimal(200000),
+        _("Household electricity"),
+        "kWh, 度 or MWh",
+    ),
+    "ev_charging": Kind(
+        "electricity",
+        "kWh",
+        ENERGY,
+        Decimal(100000),
+        _("EV charging"),
+        "kWh charged at home or public chargers",
+    ),
+    "natural_gas": Kind(
+        "natural-gas", "m3", VOLUME_M3, Decimal(50000), _("Natural gas"), "m3 or L"
+    ),
+    "lpg": Kind("lpg", "kg", MASS, Decimal(20000), _("LPG"), "kg, g or t"),
+    "coal": Kind("coal", "kg", MASS, Decimal(100000), _("Coal"), "kg, g or t"),
+    "district_heating": Kind(
+        "district-heating",
+        "GJ",
+        HEAT,
+        Decimal(2000),
+        _("District heating"),
+        "GJ, MJ, kWh, MWh, Gcal; or m2 of heated floor area, prorated by the part of the "
+        "heating season the period covers",
+        seasonal=True,
+    ),
+    "tap_water": Kind("tap-water", "m3", WATER, Decimal(10000), _("Tap water"), "m3, t (吨) or L"),
+    "petrol": Kind(
+        "petrol", "L", LITRES, Decimal(50000), _("Petrol (car)"), "Petrol: litres", car=True
+    ),
+    "diesel": Kind(
+        "diesel", "L", LITRES, Decimal(50000), _("Diesel (car)"), "Diesel: litres", car=True
+    ),
+    "rail": Kind(
+        "rail",
+        "pkm",
+        DISTANCE,
+        Decimal(2000000),
+        _("Rail travel"),
+        "Passenger-km travelled by the household (km)",
+    ),
+    "air": Kind(
+        "air",
+        "pkm",
+        DISTANCE,
+        Decimal(5000000),
+        _("Air travel"),
+        "Passenger-km flown by the household (km)",
+    ),
 }
+#: The fuels a car may run on (the request's ``car`` list; entries of these kinds).
+CAR_FUELS = tuple(name for name, kind in KINDS.items() if kind.car)
 MAX_HEATED_AREA = Decimal(2000)  # m2
 MAX_DISTANCE = Decimal(1000000)  # km driven in a period
 MAX_CONSUMPTION = Decimal(50)  # L/100km
@@ -215,7 +267,7 @@ def measure(
         raise InvalidInput(f"Unknown input kind '{activity.kind}'.", field=activity.field)
     assumption = None
     note = None
-    if activity.distance is not None and activity.kind not in ("petrol", "diesel"):
+    if activity.distance is not None and not kind.car:
         raise InvalidInput("Only a car (petrol or diesel) takes a distance.", field=activity.field)
     if activity.distance is not None and activity.amount is not None:
         raise InvalidInput(
@@ -242,7 +294,7 @@ def measure(
         note = f"{amount} km x {consumption} L/100km"
     elif activity.amount is None:
         raise InvalidInput("An amount is required.", field=join_field(activity.field, "amount"))
-    elif activity.kind == "district_heating" and activity.unit == "m2":
+    elif kind.seasonal and activity.unit == "m2":
         area = check(activity.amount, MAX_HEATED_AREA, join_field(activity.field, "amount"))
         assumption = HEAT_DEMAND
         quantity = area * HEAT_DEMAND.value

@@ -230,7 +230,7 @@ def _activity_line(
     kind, quantity, given_amount, given_unit, assumption, note = measure(activity)
     quantity = quantity * activity.share
     season = season_share = None
-    if activity.kind == "district_heating":
+    if kind.seasonal:
         season = activity.season or assumed_season
         season_share = season.share(*(activity.window or period))
         if assumption is HEAT_DEMAND:  # a season's heat per m2, spread over the season

@@ -229,13 +229,14 @@ def inputs_for(
             )
             continue
         first, last = max(entry.start, start), min(entry.end, end)
-        if entry.kind == "district_heating" and entry.unit == "m2":
+        seasonal = KINDS[entry.kind].seasonal
+        if seasonal and entry.unit == "m2":
             activities.append(_activity(entry, field=field, share=Decimal(1), window=(first, last)))
             continue
         overlap = (last - first).days + 1
         span = (entry.end - entry.start).days + 1
         share = Decimal(1) if overlap == span else Decimal(overlap) / Decimal(span)
-        if entry.kind == "district_heating" and overlap != span:
+        if seasonal and overlap != span:
             heated = season.share(entry.start, entry.end)
             if heated:
                 share = season.share(first, last) / heated

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import Decimal
 
 import click
 from flask import Response, current_app, jsonify, request, url_for
 from flask.views import MethodView
 
 from app.core import saved_households as households
-from app.core.errors import InvalidInput
 from app.core.estimator import period_of
 from app.core.saved_households import CONSENT_TEXT, CONSENT_VERSION, Entry, Household
 from app.db import get_households, open_stores
@@ -151,23 +149,7 @@ class Entries(MethodView):
     def post(self, body: dict, household_id: str):
         """Add a purchase (code, quantity, date) or a bill (amount, unit, start/end or month)"""
         household = _authenticated(household_id)
-        start, end = _entry_period(body)
-        distance = body.get("distance") or {}
-        quantity = body.get("quantity")
-        entry = Entry(
-            id=uuid.uuid4().hex,
-            household_id=household.id,
-            kind=body["kind"],
-            start=start,
-            end=end,
-            code=body.get("code"),
-            quantity=quantity if quantity is not None or body["kind"] != "purchase" else Decimal(1),
-            amount=body.get("amount"),
-            unit=body.get("unit"),
-            distance=distance.get("amount"),
-            distance_unit=distance.get("unit"),
-            consumption=body.get("consumption"),
-        )
+        entry = Entry(id=uuid.uuid4().hex, household_id=household.id, **body)
         limit = current_app.config["HOUSEHOLD_ENTRY_LIMIT"]
         added = households.add_entry(_store(), household, entry, limit=limit)
         location = url_for(".EntryResource", household_id=household.id, entry_id=added.id)
@@ -217,20 +199,6 @@ class Export(MethodView):
             "entries": _store().entries(household.id),
             "note": "Everything Tanji stores about this household, except the hash of its token.",
         }
-
-
-def _entry_period(body: dict) -> tuple[dt.date, dt.date]:
-    if body.get("date") is not None:
-        if any(body.get(k) is not None for k in ("start", "end", "month")):
-            raise InvalidInput("Give a date, a month, or start and end; only one.", field="date")
-        return body["date"], body["date"]
-    try:
-        return period_of(body.get("start"), body.get("end"), body.get("month"))
-    except InvalidInput as error:
-        field = (
-            error.details.get("field", "period").removeprefix("period.").replace("period", "start")
-        )
-        raise InvalidInput(error.message, field=field) from None
 
 
 @blp.cli.command("purge")

@@ -210,7 +210,8 @@ def test_fast_renderer_matches_the_documented_schema(app, lang):
     from app.core.purchases import Purchase
     from app.storage.catalog import SqliteCatalogue
     from schemas.common import dump
-    from schemas.estimator import EstimateSchema, render_estimate
+    from schemas.estimate_render import render_estimate
+    from schemas.estimator import EstimateSchema
 
     with app.app_context():
         from app.db import get_db
