@@ -204,6 +204,7 @@ def main() -> int:
     tallies: dict[tuple[str, str], tuple[Tally, Tally]] = {}
     by_engine: Counter[str] = Counter()
     by_pass: Counter[str] = Counter()
+    extras: Counter[str] = Counter()
     for folder in folders:
         blurry = folder.name == BLURRY
         group = group_of(folder)
@@ -217,6 +218,10 @@ def main() -> int:
             pipe_ms = (time.perf_counter() - start) * 1000
             reads = [(s.symbology, s.text) for s in result.symbols]
             got, index = verdict(expected, reads, blurry, symbology)
+            if got == "correct" and group == "main":
+                wanted = candidates(expected, symbology)
+                # Another symbol beside the right one: a second code, or a partial misread.
+                extras[half] += any(not normalise(*read) & wanted for read in reads)
             if got == "correct" and index is not None:
                 by_engine[f"{group}:{result.symbols[index].engine}"] += 1
                 by_pass[f"{group}:{result.passes[-1]}"] += 1
@@ -265,6 +270,7 @@ def main() -> int:
             f"{half:8} half: pipeline {pipe.correct}/{pipe.images} correct"
             f" ({pct(pipe.correct, pipe.images)}), {pipe.wrong} wrong ({pct(pipe.wrong, pipe.images)});"
             f" naive {naive_tally.correct} correct, {naive_tally.wrong} wrong;"
+            f" {extras[half]} correct with another symbol beside;"
             f" 12 MP median {'-' if ratio is None else f'{ratio:.2f}x'} naive"
         )
     if args.engines:

@@ -109,6 +109,14 @@ def warped(image: Image.Image, amount: float = 0.12) -> Image.Image:
     )
 
 
+def shaded(image: Image.Image, contrast: float = 0.04) -> Image.Image:
+    """Faint print in uneven light: contrast squeezed, then a shadow fading across the image."""
+    pixels = np.asarray(image, dtype=np.float32) / 255
+    light = 0.25 + 0.75 * np.arange(image.width, dtype=np.float32) / image.width
+    shaded = (0.5 + contrast * (pixels - 0.5)) * light[np.newaxis, :]
+    return Image.fromarray((np.clip(shaded, 0, 1) * 255).astype(np.uint8))
+
+
 def jpeg_roundtrip(image: Image.Image, quality: int) -> Image.Image:
     """The image after lossy JPEG compression."""
     return Image.open(io.BytesIO(to_bytes(image, "JPEG", quality=quality)))

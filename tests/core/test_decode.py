@@ -11,7 +11,16 @@ from PIL import Image
 
 from app.core import decode as decode_module
 from app.core.codes import normalize_gtin, parse_scanned
-from app.core.decode import DecodeLimits, DecodeResult, Symbol, decode_image, engines, images
+from app.core.decode import (
+    DecodeLimits,
+    DecodeResult,
+    Symbol,
+    decode_image,
+    engines,
+    images,
+    pipeline,
+)
+from app.core.decode.readers import Read
 from app.core.errors import ImageError, PayloadTooLarge, UnsupportedMediaType
 from tests import imaging
 
@@ -109,6 +118,15 @@ def test_survives_camera_damage(request: pytest.FixtureRequest, code: str, damag
     assert texts(result) == [expected]
 
 
+def test_faint_code_in_uneven_light_is_read_after_local_contrast() -> None:
+    code = imaging.pad(imaging.linear_image("ean13", EAN13[:12], module_width=0.25, dpi=150))
+    data = imaging.to_bytes(imaging.shaded(code, contrast=0.04))
+    result = decode_image(data)
+    assert texts(result) == ["0" + EAN13]
+    assert result.passes[-1] == "zxing:local-contrast"
+    assert decode_image(data, skip=frozenset({"zxing:local-contrast"})).symbols == ()
+
+
 def test_rotated_polygon_is_in_original_coordinates(ean13: Image.Image) -> None:
     canvas = Image.new("L", (1200, 1200), 255)
     tilted = imaging.rotated(ean13, 45)
@@ -186,6 +204,19 @@ def test_data_matrix_beside_a_barcode_zbar_reads_is_returned_too(ean13: Image.Im
         ("DATA-MATRIX", "]d2010950600013435210AB12"),
         ("EAN-13", "05901234123457"),
     ]
+
+
+@pytest.mark.parametrize("sliver_first", [True, False])
+def test_sliver_misread_over_a_retail_code_gives_way_to_the_full_read(sliver_first: bool) -> None:
+    # As zxing read a UPC-E photo: the code over 36 lines, a different number on a 1-line
+    # sliver at its edge. One printed EAN/UPC carries one number.
+    full = Read("UPC-E", "01264904", ((63, 96), (178, 96), (175, 132), (61, 132)), "zxing")
+    sliver = Read("UPC-E", "01470062", ((64, 94), (177, 94), (177, 95), (64, 95)), "zxing")
+    beside = Read("EAN-13", EAN13, ((300, 96), (400, 96), (400, 132), (300, 132)), "zbar")
+    collected = pipeline._Pipeline(640, 480)
+    for read in [sliver, full, beside] if sliver_first else [full, sliver, beside]:
+        collected._add(read, lambda x, y: (round(x), round(y)))
+    assert [s.text for s in collected.symbols.values()] == ["00012000006494", "0" + EAN13]
 
 
 def test_same_code_twice_reported_once(ean13: Image.Image) -> None:

@@ -133,19 +133,19 @@ def decode_image(
         if min(work.size) >= 128:
             half = work.resize((work.width // 2, work.height // 2), Image.Resampling.BOX)
             pipeline.zbar("zbar:half", half, to_original(work.width / half.width / scale))
-        if not pipeline.found:
-            # Glare and shadow: bars whose contrast varies across the code.
-            pipeline.zxing("zxing:local-contrast", local_contrast(work), work_map)
-        return pipeline.result(fmt)
 
     # Pass 5: full resolution, for small codes in big photos.
-    if scale < 1:
+    elif scale < 1:
         full = load_gray(open_image(data, limits), fmt, None)[0] if full_res_available else gray
         full = full.transpose(transpose) if transpose is not None else full
         identity = to_original(1.0)
         pipeline.zbar("zbar:full", full, identity)
         if not pipeline.found:
             pipeline.zxing("zxing:full", full, identity)
+
+    # Pass 6, whatever the size: glare and shadow, bars whose contrast varies across the code.
+    if not pipeline.found:
+        pipeline.zxing("zxing:local-contrast", local_contrast(work), work_map)
     return pipeline.result(fmt)
 
 
@@ -210,9 +210,36 @@ class _Pipeline:
         polygon = tuple(
             (min(max(x, 0), self.width - 1), min(max(y, 0), self.height - 1)) for x, y in polygon
         )
+        if symbology in GTIN_SYMBOLOGIES:
+            # One printed EAN/UPC carries one number: of two different reads over the same
+            # bars, the one seen over fewer lines (a sliver) is a partial misread.
+            for key, rival in list(self.symbols.items()):
+                if rival.symbology in GTIN_SYMBOLOGIES and rival.text != text:
+                    if _overlap(rival.polygon, polygon):
+                        if _area(rival.polygon) >= _area(polygon):
+                            return
+                        del self.symbols[key]
         self.symbols.setdefault((symbology, text), Symbol(symbology, text, polygon, read.engine))
 
     def result(self, fmt: str) -> DecodeResult:
         return DecodeResult(
             tuple(self.symbols.values()), self.width, self.height, fmt, tuple(self.passes)
         )
+
+
+def _overlap(a: tuple[Point, ...], b: tuple[Point, ...]) -> bool:
+    """Whether two polygons' bounding boxes meet, each grown by 5 % of its width (a sliver
+    read on the edge of a code's bars lies just outside the lines the full read spans)."""
+    boxes = []
+    for polygon in (a, b):
+        xs, ys = [x for x, _ in polygon], [y for _, y in polygon]
+        grow = 0.05 * (max(xs) - min(xs))
+        boxes.append((min(xs) - grow, min(ys) - grow, max(xs) + grow, max(ys) + grow))
+    (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = boxes
+    return ax0 <= bx1 and bx0 <= ax1 and ay0 <= by1 and by0 <= ay1
+
+
+def _area(polygon: tuple[Point, ...]) -> float:
+    """Shoelace area: how many scan lines saw a linear code, in effect (a sliver is ~0)."""
+    pairs = zip(polygon, polygon[1:] + polygon[:1], strict=True)
+    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in pairs)) / 2
