@@ -92,7 +92,7 @@ def render_estimate(e: Any, lang: str) -> dict[str, Any]:
                 "uncertainty_pct": str(a.uncertainty_pct),
                 "note": a.note,
             },
-            "heating_season": season_of(ln),
+            "heating_season": season_of(ln, lang),
             "certificate": certificate,
             "product": product,
         }

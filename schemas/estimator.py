@@ -232,7 +232,7 @@ class LineSchema(Schema):
     factor = fields.Nested(FactorRefSchema, allow_none=True)
     assumption = fields.Nested(AssumptionSchema, allow_none=True)
     heating_season = fields.Function(
-        lambda ln: season_of(ln),
+        lambda ln: season_of(ln, current_lang()),
         allow_none=True,
         metadata={
             "description": "District heating: the season assumed (by province) or given, and "
@@ -348,7 +348,7 @@ def str_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def season_of(ln: Any) -> dict[str, Any] | None:
+def season_of(ln: Any, lang: str) -> dict[str, Any] | None:
     s = ln.season
     if s is None:
         return None
@@ -358,7 +358,7 @@ def season_of(ln: Any) -> dict[str, Any] | None:
         "assumed": s.assumed,
         "province": s.province,
         "share": str(ln.season_share.quantize(_SHARE)),
-        "note": s.note,
+        "note": translate(s.note, lang),
     }
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.core.errors import InvalidInput
-from app.core.messages import Message, _
+from app.core.messages import Message, Text, _
 from app.core.quantities import (
     DISTANCE,
     ENERGY,
@@ -62,7 +62,7 @@ class HeatingSeason:
     end: str
     assumed: bool
     province: str | None
-    note: str
+    note: Message
 
     def stretches(self, first: dt.date, last: dt.date) -> Iterator[tuple[dt.date, dt.date]]:
         """The seasons (first and last day) that may overlap first..last."""
@@ -95,23 +95,23 @@ def _month_day(text: str) -> tuple[int, int]:
 #: capital's government commonly sets (Beijing's is fixed at 15 Nov - 15 Mar by 北京市住宅锅炉
 #: 供暖管理规定, 1994; Harbin's starts on 20 Oct). Cities shift the dates with the weather each
 #: year, so this is a labelled assumption, not a published factor.
-HEATING_SEASONS: dict[str, tuple[str, str, str]] = {
-    "BJ": ("11-15", "03-15", "Beijing"),
-    "TJ": ("11-15", "03-15", "Tianjin"),
-    "HE": ("11-15", "03-15", "Shijiazhuang"),
-    "SD": ("11-15", "03-15", "Jinan"),
-    "HA": ("11-15", "03-15", "Zhengzhou"),
-    "SN": ("11-15", "03-15", "Xi'an"),
-    "XZ": ("11-15", "03-15", "Lhasa"),
-    "SX": ("11-01", "03-31", "Taiyuan"),
-    "LN": ("11-01", "03-31", "Shenyang"),
-    "GS": ("11-01", "03-31", "Lanzhou"),
-    "NX": ("11-01", "03-31", "Yinchuan"),
-    "JL": ("10-25", "04-10", "Changchun"),
-    "HL": ("10-20", "04-20", "Harbin"),
-    "NM": ("10-15", "04-15", "Hohhot"),
-    "QH": ("10-15", "04-15", "Xining"),
-    "XJ": ("10-15", "04-15", "Urumqi"),
+HEATING_SEASONS: dict[str, tuple[str, str, Text]] = {
+    "BJ": ("11-15", "03-15", Text("北京", "Beijing")),
+    "TJ": ("11-15", "03-15", Text("天津", "Tianjin")),
+    "HE": ("11-15", "03-15", Text("石家庄", "Shijiazhuang")),
+    "SD": ("11-15", "03-15", Text("济南", "Jinan")),
+    "HA": ("11-15", "03-15", Text("郑州", "Zhengzhou")),
+    "SN": ("11-15", "03-15", Text("西安", "Xi'an")),
+    "XZ": ("11-15", "03-15", Text("拉萨", "Lhasa")),
+    "SX": ("11-01", "03-31", Text("太原", "Taiyuan")),
+    "LN": ("11-01", "03-31", Text("沈阳", "Shenyang")),
+    "GS": ("11-01", "03-31", Text("兰州", "Lanzhou")),
+    "NX": ("11-01", "03-31", Text("银川", "Yinchuan")),
+    "JL": ("10-25", "04-10", Text("长春", "Changchun")),
+    "HL": ("10-20", "04-20", Text("哈尔滨", "Harbin")),
+    "NM": ("10-15", "04-15", Text("呼和浩特", "Hohhot")),
+    "QH": ("10-15", "04-15", Text("西宁", "Xining")),
+    "XJ": ("10-15", "04-15", Text("乌鲁木齐", "Urumqi")),
 }
 #: Where no province is given, or the province sets no district-heating season.
 DEFAULT_SEASON = ("11-15", "03-15")
@@ -121,19 +121,33 @@ def heating_season(province: str | None) -> HeatingSeason:
     """The season assumed for a province, said in words (see HEATING_SEASONS)."""
     if province in HEATING_SEASONS:
         start, end, city = HEATING_SEASONS[province]
-        note = (
-            f"Assumed season {start} to {end}: the heating period commonly set in {city} "
-            f"({province}); local dates vary by city and year. Give the season from your heat "
-            "bill for a better estimate."
+        note = _(
+            "Assumed season %(start)s to %(end)s: the heating period commonly set in "
+            "%(city)s (%(province)s); local dates vary by city and year. Give the season "
+            "from your heat bill for a better estimate.",
+            start=start,
+            end=end,
+            city=city,
+            province=province,
+        )
+    elif province:
+        start, end = DEFAULT_SEASON
+        note = _(
+            "Assumed season %(start)s to %(end)s (the common northern heating period, as in "
+            "Beijing): %(province)s sets no district-heating season. Give the season from "
+            "your heat bill for a better estimate.",
+            start=start,
+            end=end,
+            province=province,
         )
     else:
         start, end = DEFAULT_SEASON
-        where = (
-            f"{province} sets no district-heating season" if province else "no province was given"
-        )
-        note = (
-            f"Assumed season {start} to {end} (the common northern heating period, as in "
-            f"Beijing): {where}. Give the season from your heat bill for a better estimate."
+        note = _(
+            "Assumed season %(start)s to %(end)s (the common northern heating period, as in "
+            "Beijing): no province was given. Give the season from your heat bill for a "
+            "better estimate.",
+            start=start,
+            end=end,
         )
     return HeatingSeason(start, end, assumed=True, province=province, note=note)
 
@@ -141,10 +155,10 @@ def heating_season(province: str | None) -> HeatingSeason:
 def given_season(start: dt.date, end: dt.date, field: str) -> HeatingSeason:
     """The household's own season. Raises InvalidInput for an impossible one."""
     if end < start:
-        raise InvalidInput("The heating season ends before it starts.", field=field)
+        raise InvalidInput(_("The heating season ends before it starts."), field=field)
     if (end - start).days + 1 > 366:
-        raise InvalidInput("A heating season lasts at most 366 days.", field=field)
-    note = f"Season {start.isoformat()} to {end.isoformat()}, as given."
+        raise InvalidInput(_("A heating season lasts at most 366 days."), field=field)
+    note = _("Season %(start)s to %(end)s, as given.", start=start.isoformat(), end=end.isoformat())
     return HeatingSeason(
         start.isoformat(), end.isoformat(), assumed=False, province=None, note=note
     )

@@ -20,6 +20,7 @@ from biip.gtin import Gtin
 from biip.upc import Upc
 
 from app.core.errors import InvalidCode, NotACode
+from app.core.messages import _
 
 #: Certificate numbers: an issuer prefix, then hyphen-separated groups, e.g. TJS-PCF-2025-0001.
 CERTIFICATE_NUMBER = re.compile(r"^[A-Z][A-Z0-9]{1,11}(?:-[A-Z0-9]{1,16}){1,6}$")
@@ -158,7 +159,10 @@ def parse_scanned(text: str, *, public_base_url: str) -> ScannedCode:
         symbology, raw = raw[:3], raw[3:]
     if symbology == "]E4" and not (len(raw) == 8 and raw.isdigit()):
         raise InvalidCode(
-            f"An EAN-8 symbol (]E4) carries exactly 8 digits, not '{_short(raw)}'.",
+            _(
+                "An EAN-8 symbol (]E4) carries exactly 8 digits, not '%(digits)s'.",
+                digits=_short(raw),
+            ),
             input=_short(text),
         )
 
@@ -277,18 +281,26 @@ def _check_link_query(raw: str, path: str, query: str) -> None:
         if not _AI.match(key):
             continue
         if value == "":
-            problem = "has an empty value"
+            problem = _("AI (%(ai)s) has an empty value.", ai=key)
         elif key in in_path:
-            problem = "is already in the URI path"
+            problem = _("AI (%(ai)s) is already in the URI path.", ai=key)
         elif key in _KEY_QUALIFIERS:
-            problem = f"is a key qualifier: it belongs in the path (/{key}/...), not the query"
+            problem = _(
+                "AI (%(ai)s) is a key qualifier: it belongs in the path (/%(ai)s/...), not the "
+                "query string.",
+                ai=key,
+            )
         elif key in seen:
-            problem = "appears more than once in the query string"
+            problem = _("AI (%(ai)s) appears more than once in the query string.", ai=key)
         else:
             seen.add(key)
             continue
         raise InvalidCode(
-            f"'{_short(raw)}' is not a valid GS1 Digital Link: AI ({key}) {problem}.",
+            _(
+                "'%(input)s' is not a valid GS1 Digital Link: %(problem)s",
+                input=_short(raw),
+                problem=problem,
+            ),
             input=_short(raw),
             ai=key,
         )
@@ -318,8 +330,13 @@ def _parse_composite(raw: str, linear: str, digits: str, component: str) -> Scan
     other = strings.get(ai="01")
     if other is not None and (other.gtin is None or other.gtin.as_gtin_14() != code.gtin):
         raise InvalidCode(
-            f"'{_short(raw)}' is not a valid composite: its Composite Component names GTIN "
-            f"{other.value}, not the symbol's {code.gtin}.",
+            _(
+                "'%(input)s' is not a valid composite: its Composite Component names GTIN "
+                "%(other)s, not the symbol's %(gtin)s.",
+                input=_short(raw),
+                other=other.value,
+                gtin=code.gtin,
+            ),
             input=_short(raw),
         )
     batch, serial, expiry = strings.get(ai="10"), strings.get(ai="21"), strings.get(ai="17")

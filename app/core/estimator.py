@@ -235,9 +235,10 @@ def _activity_line(
         season_share = season.share(*(activity.window or period))
         if assumption is HEAT_DEMAND:  # a season's heat per m2, spread over the season
             quantity = (quantity * season_share).quantize(_GJ)
-            note = (
-                f"{note}; {season_share.quantize(Decimal('0.0001'))} of a heating season "
-                f"falls in the period ({season.note})"
+            note = _(
+                "%(note)s; %(share)s of a heating season falls in the period",
+                note=note,
+                share=season_share.quantize(Decimal("0.0001")),
             )
     factor = _factor_for(kind.category, table)
     if factor is None:

@@ -26,6 +26,7 @@ from app.core.footprints import (
     resolve_many,
 )
 from app.core.lines import Line, NotCounted
+from app.core.messages import Message, _
 from app.core.quantities import check, join_field, to_kg
 
 MAX_PURCHASE_QUANTITY = Decimal(100000)
@@ -83,7 +84,10 @@ def _outcome(item: BatchItem, day: dt.date) -> _Outcome:
             certificate=certificate,
             product=product,
             reason="no_sales_unit_figure",
-            message=f"Certificate {certificate.number} states no footprint per sales unit.",
+            message=_(
+                "Certificate %(number)s states no footprint per sales unit.",
+                number=certificate.number,
+            ),
             gtin=product.gtin,
         )
     return _Outcome(certificate=certificate, product=product, gtin=product.gtin)
@@ -174,21 +178,40 @@ def purchase_lines(
     return lines, skipped
 
 
-def _not_certified_message(reason: str, certificate: Certificate | None, day: dt.date) -> str:
+def _not_certified_message(reason: str, certificate: Certificate | None, day: dt.date) -> Message:
     """Why the certificate does not count, with the dates that decide it."""
     if certificate is None:
-        return "The product has no carbon footprint certificate."
+        return _("The product has no carbon footprint certificate.")
     number = certificate.number
     if reason == "expired":
-        return (
-            f"Certificate {number} was valid until {certificate.valid_until.isoformat()}, "
-            f"so it had expired on {day.isoformat()}; not counted."
+        return _(
+            "Certificate %(number)s was valid until %(valid_until)s, so it had expired on "
+            "%(day)s; not counted.",
+            number=number,
+            valid_until=certificate.valid_until.isoformat(),
+            day=day.isoformat(),
         )
     if reason == "not_yet_valid":
-        return (
-            f"Certificate {number} was issued on {certificate.issued_on.isoformat()}, "
-            f"so it was not yet valid on {day.isoformat()}; not counted."
+        return _(
+            "Certificate %(number)s was issued on %(issued_on)s, so it was not yet valid on "
+            "%(day)s; not counted.",
+            number=number,
+            issued_on=certificate.issued_on.isoformat(),
+            day=day.isoformat(),
         )
     when = certificate.status_changed_on
-    since = f" on {when.isoformat()}" if when is not None else ""
-    return f"Certificate {number} was {reason}{since}; not counted."
+    if reason == "suspended":
+        if when is None:
+            return _("Certificate %(number)s is suspended; not counted.", number=number)
+        return _(
+            "Certificate %(number)s was suspended on %(day)s; not counted.",
+            number=number,
+            day=when.isoformat(),
+        )
+    if when is None:
+        return _("Certificate %(number)s is revoked; not counted.", number=number)
+    return _(
+        "Certificate %(number)s was revoked on %(day)s; not counted.",
+        number=number,
+        day=when.isoformat(),
+    )

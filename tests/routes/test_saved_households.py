@@ -311,6 +311,8 @@ def test_heated_area_entered_every_month_counts_one_season(client):
     }
     assert "Beijing" in line["heating_season"]["note"]
     assert january["annualised_kg"] == "2970.000"
+    zh = client.get(f"{base}/estimate?month=2026-01", headers=auth).get_json()
+    assert zh["lines"][0]["heating_season"]["note"].startswith("假定供暖季为11-15至03-15：北京（BJ）")
 
 
 def test_purchases_count_in_the_year_as_in_their_month(client):
@@ -324,4 +326,6 @@ def test_purchases_count_in_the_year_as_in_their_month(client):
     year = client.get(f"{base}/estimate?start=2024-01-01&end=2024-12-31", headers=auth).get_json()
     assert may["certified_purchases_kg"] == year["certified_purchases_kg"] != "0.000"
     assert [n["reason"] for n in year["not_counted"]] == ["expired"]
-    assert "2024-05-19" in year["not_counted"][0]["message"]
+    assert year["not_counted"][0]["message"] == (
+        "证书TJS-PCF-2021-0001的有效期至2024-05-19，2024-05-25时已过期；不计入。"
+    )
