@@ -312,7 +312,9 @@ def test_heated_area_entered_every_month_counts_one_season(client):
     assert "Beijing" in line["heating_season"]["note"]
     assert january["annualised_kg"] == "2970.000"
     zh = client.get(f"{base}/estimate?month=2026-01", headers=auth).get_json()
-    assert zh["lines"][0]["heating_season"]["note"].startswith("假定供暖季为11-15至03-15：北京（BJ）")
+    assert zh["lines"][0]["heating_season"]["note"].startswith(
+        "假定供暖季为11-15至03-15：北京（BJ）"
+    )
 
 
 def test_purchases_count_in_the_year_as_in_their_month(client):
