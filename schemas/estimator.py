@@ -14,6 +14,7 @@ from marshmallow import RAISE, Schema, fields, post_load, pre_load, validate
 from app.core.activities import CAR_FUELS, KINDS, Activity, given_season
 from app.core.estimator import Inputs, period_of
 from app.core.purchases import Purchase
+from app.i18n import translate
 from schemas.common import (
     Day,
     DecimalIn,
