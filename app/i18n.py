@@ -100,24 +100,26 @@ def negotiate(request: Request, *, strict: bool = True) -> str:
     unless ``strict`` is false (error handlers: they must answer whatever was asked).
     """
     environ = request.environ
-    if "lang=" not in environ.get("QUERY_STRING", "") and "HTTP_ACCEPT_LANGUAGE" not in environ:
+    in_query = "lang=" in environ.get("QUERY_STRING", "")
+    if not in_query and "HTTP_ACCEPT_LANGUAGE" not in environ:
         return DEFAULT  # the common case, without parsing anything
-    wanted = request.args.get("lang")
-    if wanted is not None:
-        language = nearest(wanted)
-        if language is not None:
-            return language
-        if strict:
-            raise InvalidInput(
-                N_(
-                    "Unsupported language '%(lang)s': use one of %(supported)s.",
-                    lang=wanted[:20],
-                    supported=", ".join(LANGUAGES),
-                ),
-                field="lang",
-                location="query",
-                allowed=list(LANGUAGES),
-            )
+    if in_query:  # parse the query only when it may name a language
+        wanted = request.args.get("lang")
+        if wanted is not None:
+            language = nearest(wanted)
+            if language is not None:
+                return language
+            if strict:
+                raise InvalidInput(
+                    N_(
+                        "Unsupported language '%(lang)s': use one of %(supported)s.",
+                        lang=wanted[:20],
+                        supported=", ".join(LANGUAGES),
+                    ),
+                    field="lang",
+                    location="query",
+                    allowed=list(LANGUAGES),
+                )
     header = environ.get("HTTP_ACCEPT_LANGUAGE")
     return from_accept_language(header) if header else DEFAULT
 
@@ -199,3 +201,5 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals["translate"] = lambda value: translate(value, current_language())
     app.jinja_env.globals["current_language"] = current_language
+    for language in LANGUAGES:  # read once per process, before the first request needs them
+        catalogue(language)

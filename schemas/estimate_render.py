@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.core.messages import Text
 from app.i18n import translate
 from schemas.common import dump
 from schemas.estimator import EstimateSchema, LineSchema, season_of, str_or_none
@@ -16,7 +17,6 @@ from schemas.estimator import EstimateSchema, LineSchema, season_of, str_or_none
 
 def render_estimate(e: Any, lang: str) -> dict[str, Any]:
     """The estimate as EstimateSchema dumps it, in ``lang``, without marshmallow's overhead."""
-    en = lang == "en"
 
     def text(t: Any) -> Any:
         return None if t is None else translate(t, lang)
@@ -29,7 +29,7 @@ def render_estimate(e: Any, lang: str) -> dict[str, Any]:
         if f.id not in factors:
             factors[f.id] = {
                 "id": f.id,
-                "name": f.name_en if en else f.name_zh,
+                "name": text(Text(f.name_zh, f.name_en)),
                 "value": str(f.value),
                 "unit": f.unit,
                 "basis": f.basis,

@@ -13,6 +13,7 @@ from marshmallow import RAISE, Schema, fields, post_load, pre_load, validate
 
 from app.core.activities import CAR_FUELS, KINDS, Activity, given_season
 from app.core.estimator import Inputs, period_of
+from app.core.messages import Text
 from app.core.purchases import Purchase
 from app.i18n import translate
 from schemas.common import (
@@ -185,7 +186,7 @@ EstimateRequest = type(
 # -- responses ---------------------------------------------------------------------------
 class FactorRefSchema(Schema):
     id = fields.String()
-    name = fields.Function(lambda f: f.name_en if current_lang() == "en" else f.name_zh)
+    name = fields.Function(lambda f: localize(Text(f.name_zh, f.name_en)))
     value = fields.Decimal(as_string=True)
     unit = fields.String()
     basis = fields.String()

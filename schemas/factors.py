@@ -5,7 +5,9 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.core.factors import BASES, BOUNDARIES
-from schemas.common import LangQuery, current_lang
+from app.core.messages import Text
+from app.i18n import LANGUAGES, translate
+from schemas.common import LangQuery, localize
 
 
 class FactorQuerySchema(LangQuery):
@@ -40,10 +42,10 @@ class FactorSchema(Schema):
     sample = fields.Boolean()
 
     def get_name(self, f):
-        return f.name_en if current_lang() == "en" else f.name_zh
+        return localize(Text(f.name_zh, f.name_en))
 
     def get_names(self, f):
-        return {"zh-CN": f.name_zh, "en": f.name_en}
+        return {lang: translate(Text(f.name_zh, f.name_en), lang) for lang in LANGUAGES}
 
 
 class FactorListSchema(Schema):

@@ -14,6 +14,7 @@ from app.core import saved_households as households
 from app.core.estimator import period_of
 from app.core.saved_households import CONSENT_TEXT, CONSENT_VERSION, Entry, Household
 from app.db import get_households, open_stores
+from app.i18n import _
 from app.routes import LOCATION, UNPROCESSABLE, Blueprint, lang, today
 from app.routes.estimator import run_estimate
 from schemas.common import dump
@@ -91,10 +92,8 @@ class Households(MethodView):
             now=dt.datetime.now(dt.UTC),
             today=today(),
         )
-        notice = (
+        notice = _(
             "Keep this token: it is shown only once and is the only way to reach this household."
-            if lang() == "en"
-            else "请妥善保存此凭证：它只显示这一次，是访问该家庭数据的唯一方式。"
         )
         location = url_for(".HouseholdResource", household_id=created.household.id)
         body = {"household": created.household, "token": created.token, "notice": notice}

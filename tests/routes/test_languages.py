@@ -127,3 +127,11 @@ def test_label_pages_follow_the_same_negotiation(client):
     )
     assert "产品碳足迹" in html and "有效" in html
     assert_error(client.get("/c/TJS-PCF-2025-0020?lang=fr"), 422, "invalid_input")
+
+
+def test_the_token_notice_follows_the_language(client):
+    version = client.get("/v1/households/consent").get_json()["version"]
+    body = {"consent": True, "consent_version": version, "household_size": 2}
+    zh = client.post("/v1/households", json=body).get_json()["notice"]
+    en = client.post("/v1/households?lang=en-GB", json=body).get_json()["notice"]
+    assert zh.startswith("请妥善保存此凭证") and en.startswith("Keep this token")
