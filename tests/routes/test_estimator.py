@@ -242,3 +242,28 @@ def test_fast_renderer_matches_the_documented_schema(app, lang):
             public_base_url="http://x",
         )
         assert render_estimate(result, lang) == dump(EstimateSchema(), result, lang=lang)
+
+
+def test_heating_season_and_purchase_dates_in_a_stateless_request(client):
+    heat = {"amount": "90", "unit": "m2"}
+    # May lies outside the assumed season: no heat; with the bill's own season it counts.
+    assumed = estimate(client, {"province": "BJ", "district_heating": heat}).json
+    assert assumed["total"]["kg"] == "0.000"
+    season = {"start": "2026-05-01", "end": "2026-05-31"}
+    given = estimate(
+        client, {"district_heating": {**heat, "season": season}}, query_string={"lang": "en"}
+    ).json
+    (line,) = given["lines"]
+    assert line["kg"] == "2970.000" and line["heating_season"]["assumed"] is False
+    assert line["heating_season"]["note"] == "Season 2026-05-01 to 2026-05-31, as given."
+    bad = estimate(
+        client,
+        {"district_heating": {**heat, "season": {"start": "2026-05-02", "end": "2026-05-01"}}},
+    )
+    assert_error(bad, 422, "invalid_input")
+    assert bad.json["errors"]["field"] == "district_heating.season"
+    # EXPIRED's certificate was valid until 2024-05-19: a purchase dated before counts.
+    bought = {"code": EXPIRED, "quantity": "1"}
+    body = estimate(client, {"purchases": [{**bought, "date": "2024-05-10"}, bought]}).json
+    assert [ln["field"] for ln in body["lines"]] == ["purchases[0]"]
+    assert [n["reason"] for n in body["not_counted"]] == ["expired"]
