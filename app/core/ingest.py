@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 from app.core.changes import Change, Existing, ImportCounts, plan, status_change
@@ -29,6 +30,8 @@ from app.core.records import (
 OnReject = Callable[[int, list[FieldError]], None]
 #: What a row source yields: validated rows, bytes read so far, and (last) the SHA-256.
 Chunk = tuple[list[Validated], int, str | None]
+#: Validates a chunk of (row number, raw row); picklable, so a worker process can run it.
+Validate = Callable[[list[tuple[int, dict[str, Any]]]], list[Validated]]
 
 
 class CatalogueWriter(Protocol):
@@ -76,13 +79,14 @@ class CatalogueWrites(Protocol):
 
 
 class RowSource(Protocol):
-    """Rows of an import file, validated in chunks."""
+    """Rows of an import file, read in chunks and checked with the core's ``validate``."""
 
     name: str
 
-    def chunks(self, *, categories: frozenset[str], bodies: frozenset[str]) -> Iterator[Chunk]:
-        """Validated rows in file order; the last chunk carries the file's SHA-256. Raises
-        ValueError (e.g. a CSV header without gtin) or UnicodeDecodeError."""
+    def chunks(self, validate: Validate) -> Iterator[Chunk]:
+        """Chunks of rows in file order, each through ``validate``; the last chunk carries the
+        file's SHA-256. Raises ValueError (e.g. a CSV header without gtin) or
+        UnicodeDecodeError."""
 
 
 class FactorSource(Protocol):
@@ -218,9 +222,8 @@ def import_certificates(
     with writes.writer(source=f"import:{source.name}", actor=actor, as_of=as_of) as writer:
         release = _Release(writer, as_of, actor_body=None)
         content_hash = ""
-        for validated, position, digest in source.chunks(
-            categories=writer.categories, bodies=writer.bodies
-        ):
+        validate = partial(validate_rows, categories=writer.categories, bodies=writer.bodies)
+        for validated, position, digest in source.chunks(validate):
             if validated:
                 release.add(validated, on_reject, on_warn)
             if on_progress:

@@ -1,5 +1,6 @@
-"""Import files: CSV or JSON Lines read row by row, hashed as they are read, and validated in
-chunks (by a worker process for large files) for the core's import use case."""
+"""Import files: CSV or JSON Lines read row by row, hashed as they are read, and put in chunks
+through the validation the core's import use case hands over (run by a worker process for
+large files); storage never calls the core's validation on its own."""
 
 from __future__ import annotations
 
@@ -16,14 +17,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from app.core.factors import FACTOR_FIELDS
-from app.core.ingest import Chunk
+from app.core.ingest import Chunk, Validate
 from app.core.records import (
     CERTIFICATE_FIELDS,
     FIELDS,
     PRODUCT_FIELDS,
     CertificateRecord,
     Validated,
-    validate_rows,
 )
 
 #: Rows validated and written per batch: big enough for fast executemany, small enough that
@@ -123,7 +123,7 @@ class ImportFile:
 
     ``worker``: parse and validate in a worker process, one chunk ahead of the writes (None:
     for regular files of WORKER_MIN_BYTES or more, given two cores). Either way rows are checked
-    by the same validate_row and reported in file order."""
+    by the same ``validate`` and reported in file order."""
 
     def __init__(self, path: Path, *, chunk: int = CHUNK, worker: bool | None = None) -> None:
         self.path = path
@@ -137,16 +137,12 @@ class ImportFile:
             )
         self.worker = worker
 
-    def chunks(self, *, categories: frozenset[str], bodies: frozenset[str]) -> Iterator[Chunk]:
+    def chunks(self, validate: Validate) -> Iterator[Chunk]:
         read = _worker_chunks if self.worker else _validated_chunks
-        return read(
-            self.path, detect_format(self.path), self.chunk, categories=categories, bodies=bodies
-        )
+        return read(self.path, detect_format(self.path), self.chunk, validate)
 
 
-def _validated_chunks(
-    path: Path, fmt: str, chunk: int, *, categories: frozenset[str], bodies: frozenset[str]
-) -> Iterator[Chunk]:
+def _validated_chunks(path: Path, fmt: str, chunk: int, validate: Validate) -> Iterator[Chunk]:
     with open(path, "rb") as raw:
         hashing = HashingReader(raw)
         text = io.TextIOWrapper(
@@ -156,19 +152,12 @@ def _validated_chunks(
         for item in read_rows(text, fmt):
             batch.append(item)
             if len(batch) >= chunk:
-                yield (
-                    validate_rows(batch, categories=categories, bodies=bodies),
-                    hashing.position,
-                    None,
-                )
+                yield validate(batch), hashing.position, None
                 batch = []
-        validated = validate_rows(batch, categories=categories, bodies=bodies)
-        yield validated, hashing.position, hashing.sha256.hexdigest()
+        yield validate(batch), hashing.position, hashing.sha256.hexdigest()
 
 
-def _worker_chunks(
-    path: Path, fmt: str, chunk: int, *, categories: frozenset[str], bodies: frozenset[str]
-) -> Iterator[Chunk]:
+def _worker_chunks(path: Path, fmt: str, chunk: int, validate: Validate) -> Iterator[Chunk]:
     """_validated_chunks, computed by a worker process while the caller writes.
 
     The worker is a plain ``python -c`` subprocess (multiprocessing's spawn would re-run the
@@ -189,7 +178,8 @@ def _worker_chunks(
     )
     assert process.stdin is not None and process.stdout is not None
     try:
-        pickle.dump((str(path), fmt, chunk, categories, bodies), process.stdin)
+        # ``validate`` crosses by reference (a module-level function or a partial of one).
+        pickle.dump((str(path), fmt, chunk, validate), process.stdin)
         process.stdin.close()
         while True:
             try:
@@ -213,13 +203,11 @@ def _worker_chunks(
 
 def _worker_main() -> None:
     """The validation worker: arguments from stdin, pickled chunks (then the hash) to stdout."""
-    path, fmt, chunk, categories, bodies = pickle.load(sys.stdin.buffer)
+    path, fmt, chunk, validate = pickle.load(sys.stdin.buffer)
     out = sys.stdout.buffer
     try:
         try:
-            for validated, position, digest in _validated_chunks(
-                Path(path), fmt, chunk, categories=categories, bodies=bodies
-            ):
+            for validated, position, digest in _validated_chunks(Path(path), fmt, chunk, validate):
                 packed = [_pack(item) for item in validated]
                 pickle.dump(("chunk", packed, position, digest), out, pickle.HIGHEST_PROTOCOL)
                 out.flush()

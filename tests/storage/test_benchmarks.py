@@ -12,7 +12,6 @@ import pytest
 from app.core import benchmark
 from app.core.footprints import lookup_products
 from app.core.ingest import import_certificates
-from app.core.records import validate_rows
 from app.db import connect, ensure_database
 from app.storage.catalog import SqliteCatalogue
 from app.storage.writer import SqliteCatalogueWrites
@@ -28,8 +27,8 @@ class Rows:
     def __init__(self, items: list[dict]) -> None:
         self.items = items
 
-    def chunks(self, *, categories, bodies) -> Iterator:
-        yield validate_rows(enumerate(self.items), categories=categories, bodies=bodies), 0, "x"
+    def chunks(self, validate) -> Iterator:
+        yield validate(list(enumerate(self.items))), 0, "x"
 
 
 def histories(seed: int, products: int = 40) -> list[dict]:
