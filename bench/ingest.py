@@ -86,8 +86,7 @@ def child_baseline(db_path: str, file: str) -> dict:
 
 
 def _flush(conn, products: list, certificates: list) -> None:
-    marks = ", ".join("?" * len(PRODUCT_COLUMNS))
-    conn.executemany(f"insert into products values ({marks})", products)
+    conn.executemany(insert_sql("products", PRODUCT_COLUMNS), products)
     conn.executemany(insert_sql("certificates", CERTIFICATE_COLUMNS), certificates)
 
 

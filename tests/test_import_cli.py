@@ -334,3 +334,15 @@ def test_revisions_have_the_public_shape_of_the_certificate(runner, tmp_path, cl
     assert old["sample"] is body["sample"] is True and old["pcf"]["value"] == old_pcf
     assert old["certification_body"] == body["certification_body"]
     assert "release_id" not in str(revision) and "body_id" not in old
+
+
+def test_the_operator_may_change_any_bodys_product(runner, client, tmp_path, catalogue_data):
+    """Product fields belong to the first body to certify the product, but an operator's
+    import may change them (e.g. to correct a brand)."""
+    row = import_row(catalogue_data, "TJS-PCF-2025-0006")
+    path = tmp_path / "fix.jsonl"
+    path.write_text(json.dumps({**row, "brand": "朔光 (corrected)"}, ensure_ascii=False) + "\n")
+    result = runner.invoke(args=["catalog", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Release 2 created." in result.output
+    assert client.get(f"/v1/products/{row['gtin']}").json["brand"] == "朔光 (corrected)"

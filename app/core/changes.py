@@ -1,10 +1,12 @@
 """What a valid certificate record changes in the catalogue: create, revise, change status or
-nothing; who may change it; which status transitions are allowed."""
+nothing, and whether it creates or updates its product; who may change them; which status
+transitions are allowed."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from app.core.errors import Conflict, Forbidden, InvalidInput
 from app.core.records import CertificateRecord, DuplicateRow
@@ -29,6 +31,33 @@ class Existing:
 
 
 @dataclass(frozen=True)
+class StoredProduct:
+    """A product as storage holds it (fields as in CertificateRecord.product), and the body
+    that owns those fields: the first to certify it (None: never assigned)."""
+
+    fields: dict[str, Any]
+    sample: bool
+    owner: str | None
+
+
+@dataclass(frozen=True)
+class ProductChange:
+    """A record's product is new, or its shared fields change."""
+
+    kind: str  # create | update
+    owner: str
+    before: StoredProduct | None = None
+
+    def changed(self, record: CertificateRecord) -> dict[str, tuple[Any, Any]]:
+        """Field -> (before, after) of an update."""
+        if self.before is None:
+            return {}
+        before = {**self.before.fields, "sample": self.before.sample}
+        after = {**record.product, "sample": record.sample}
+        return {k: (before.get(k), v) for k, v in after.items() if before.get(k) != v}
+
+
+@dataclass(frozen=True)
 class StatusEvent:
     number: str
     from_status: str | None
@@ -45,6 +74,7 @@ class Change:
     record: CertificateRecord
     existing: Existing | None = None
     event: StatusEvent | None = None
+    product: ProductChange | None = None
 
     @property
     def revises(self) -> bool:
@@ -72,6 +102,8 @@ class ImportCounts:
             self.revised += 1
         if change.event is not None:
             self.status_changes += 1
+        if change.product is not None:
+            self.products_written += 1
 
     @property
     def changed(self) -> bool:
@@ -108,6 +140,36 @@ def authorize(record: CertificateRecord, existing: Existing | None, actor_body: 
             field="body",
             certificate_number=record.number,
         )
+
+
+def product_change(
+    record: CertificateRecord, stored: StoredProduct | None, actor_body: str | None
+) -> ProductChange | None:
+    """Whether writing ``record`` creates its product, updates the product's shared fields
+    (names, brand, category, units, sample), or leaves it as stored (None).
+
+    The fields belong to the body that first certified the product (it becomes the owner
+    when the product is created). Another body may certify the product, but only citing it
+    as stored; the operator (``actor_body`` None: a CLI import) may change any product.
+    Raises Forbidden when a body changes a product another body owns.
+    """
+    if stored is None:
+        return ProductChange("create", owner=record.body)
+    if stored.fields == record.product and stored.sample == record.sample:
+        return None
+    change = ProductChange("update", owner=stored.owner or record.body, before=stored)
+    if actor_body is not None and stored.owner not in (None, actor_body):
+        fields = sorted(change.changed(record))
+        raise Forbidden(
+            f"Product {record.gtin} is described by {stored.owner}, the first body to certify "
+            f"it; your key is for {actor_body}, which may certify it only as described "
+            f"(changed: {', '.join(fields)}). Ask {stored.owner} or the operator to change it.",
+            field=fields[0],
+            gtin=record.gtin,
+            owner=stored.owner,
+            fields=fields,
+        )
+    return change
 
 
 def plan(

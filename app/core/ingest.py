@@ -9,11 +9,19 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Protocol
 
-from app.core.changes import Change, Existing, ImportCounts, plan, status_change
+from app.core.changes import (
+    Change,
+    Existing,
+    ImportCounts,
+    StoredProduct,
+    plan,
+    product_change,
+    status_change,
+)
 from app.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from app.core.factors import Factor, validate_factor_row
 from app.core.records import (
@@ -46,10 +54,13 @@ class CatalogueWriter(Protocol):
     def existing(self, numbers: Iterable[str]) -> dict[str, Existing]:
         """Stored certificates among ``numbers`` (absent when not stored)."""
 
-    def write(self, changes: Sequence[Change]) -> int:
-        """Write planned changes (products that are new or changed, certificates, revisions,
-        status events, and an audit row per change when the writer audits each); returns how
-        many products were written."""
+    def products(self, gtins: Iterable[str]) -> dict[str, StoredProduct]:
+        """Stored products among ``gtins`` (absent when not stored)."""
+
+    def write(self, changes: Sequence[Change]) -> None:
+        """Write planned changes: products created or updated, certificates, revisions,
+        status events, and an audit row per change (certificate or product) when the writer
+        audits each."""
 
     def commit(self, counts: ImportCounts, *, content_hash: str, detail: dict[str, Any]) -> None:
         """Record the release (with ``counts``; one audit row with ``detail`` unless each
@@ -143,6 +154,7 @@ class _Release:
             else:
                 records.append((index, outcome))  # type: ignore[arg-type]
         existing = self.writer.existing(r.number for _, r in records)
+        products = self.writer.products({r.gtin for _, r in records})
         changes: list[Change] = []
         warnings: list[tuple[int, list[FieldError]]] = []
         seen: set[str] = set()
@@ -154,15 +166,20 @@ class _Release:
                         field="number",
                     )
                 seen.add(record.number)
-                changes.append(
-                    plan(
-                        record,
-                        existing.get(record.number),
-                        release_id=self.writer.release_id,
-                        as_of=self.as_of,
-                        actor_body=self.actor_body,
-                    )
+                change = plan(
+                    record,
+                    existing.get(record.number),
+                    release_id=self.writer.release_id,
+                    as_of=self.as_of,
+                    actor_body=self.actor_body,
                 )
+                product = product_change(record, products.get(record.gtin), self.actor_body)
+                if product is not None:  # later rows of this chunk see the product as written
+                    products[record.gtin] = StoredProduct(
+                        record.product, record.sample, product.owner
+                    )
+                    change = replace(change, product=product)
+                changes.append(change)
             except DomainError as error:
                 field = error.details.get("field", "number")
                 rejected.append((index, [FieldError(field, error.reason, error.message)]))
@@ -185,7 +202,7 @@ class _Release:
     def write(self, changes: list[Change]) -> None:
         for change in changes:
             self.counts.add(change)
-        self.counts.products_written += self.writer.write(changes)
+        self.writer.write(changes)
 
     def finish(
         self, *, content_hash: str, dry_run: bool = False, detail: dict[str, Any] | None = None
@@ -197,7 +214,11 @@ class _Release:
         self.writer.commit(
             self.counts,
             content_hash=content_hash,
-            detail={**self.counts.by_kind, **(detail or {})},
+            detail={
+                **self.counts.by_kind,
+                "products_written": self.counts.products_written,
+                **(detail or {}),
+            },
         )
         return self.writer.release_id
 

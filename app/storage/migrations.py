@@ -264,6 +264,19 @@ def m300_pact(db: Database) -> None:
     db["pact_outbox"].create_index(["status", "next_attempt_at"])
 
 
+@migrations()
+def m301_product_owner(db: Database) -> None:
+    """The body that owns a product's shared fields (names, brand, category, units): the first
+    to certify it. Existing products get the body of their earliest-issued certificate."""
+    db.execute(
+        "alter table products add column owner_body text references certification_bodies(id)"
+    )
+    db.execute(
+        "update products set owner_body = (select c.body_id from certificates c "
+        "where c.gtin = products.gtin order by c.issued_on, c.number limit 1)"
+    )
+
+
 def apply(db: Database) -> None:
     """Apply pending migrations."""
     migrations.apply(db)

@@ -36,6 +36,9 @@ CERTIFICATE_COLUMNS = (
     "release_id",
 )
 PRODUCT_COLUMNS = (*(column(f) for f in PRODUCT), "sample")
+#: The body that owns a product's shared fields (the first to certify it): set by writes,
+#: not part of the import format.
+PRODUCT_OWNER = "owner_body"
 
 
 def insert_sql(table: str, columns: tuple[str, ...], suffix: str = "") -> str:
@@ -81,10 +84,15 @@ def _stored(field: Field, row: dict[str, Any]) -> Any:
     return field.default if value is None else value
 
 
+def product_of_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored product's fields in the normalized form validate_row makes."""
+    return {f.name: _stored(f, row) for f in PRODUCT}
+
+
 def record_of_row(row: dict[str, Any]) -> CertificateRecord:
     """A stored certificate (joined with its product) in the normalized form validate_row
     makes."""
-    product = {f.name: _stored(f, row) for f in PRODUCT}
+    product = product_of_row(row)
     certificate = {}
     for f in CERTIFICATE:
         value = _stored(f, row)

@@ -13,6 +13,7 @@ from app.core.records import CertificateRecord, validate_row
 from app.storage.rows import (
     CERTIFICATE_COLUMNS,
     PRODUCT_COLUMNS,
+    PRODUCT_OWNER,
     certificate_values,
     insert_sql,
     product_values,
@@ -73,8 +74,13 @@ def seed(db: Database, fixtures: Path = FIXTURES) -> int:
         db["certification_bodies"].insert_all(
             [{**b, "sample": int(bool(b.get("sample")))} for b in catalogue["certification_bodies"]]
         )
-        products = {r.gtin: product_values(r) for r in records}
-        db.conn.executemany(insert_sql("products", PRODUCT_COLUMNS), list(products.values()))
+        # A product's fields belong to the first body to certify it (the earliest issued).
+        products = {}
+        for r in sorted(records, key=lambda r: (r.certificate["issued_on"], r.number)):
+            products.setdefault(r.gtin, (*product_values(r), r.body))
+        db.conn.executemany(
+            insert_sql("products", (*PRODUCT_COLUMNS, PRODUCT_OWNER)), list(products.values())
+        )
         db.conn.executemany(
             insert_sql("certificates", CERTIFICATE_COLUMNS),
             [certificate_values(r, revision=1, release_id=1) for r in records],

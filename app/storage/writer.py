@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from app.core.changes import Change, Existing, ImportCounts
+from app.core.changes import Change, Existing, ImportCounts, StoredProduct
 from app.core.factors import Factor
 from app.storage.benchmarks import refresh_benchmarks
 from app.storage.catalog import factor_from_row
@@ -20,9 +20,11 @@ from app.storage.rows import (
     CERTIFICATE_COLUMNS,
     FACTOR_COLUMNS,
     PRODUCT_COLUMNS,
+    PRODUCT_OWNER,
     certificate_values,
     factor_values,
     insert_sql,
+    product_of_row,
     product_values,
     record_of_row,
 )
@@ -31,11 +33,14 @@ from app.storage.transactions import Transaction, write_transaction
 _INSERT_CERT = insert_sql("certificates", CERTIFICATE_COLUMNS)
 _REPLACE_FACTOR = insert_sql("factors", FACTOR_COLUMNS).replace("insert", "insert or replace", 1)
 _UPDATE_CERT = f"update certificates set {', '.join(f'{c} = ?' for c in CERTIFICATE_COLUMNS[1:])} where number = ?"
+# The owner is set when a product is created (or, for a product that had none, by its first
+# update), never changed by a write.
 _UPSERT_PRODUCT = insert_sql(
     "products",
-    PRODUCT_COLUMNS,
+    (*PRODUCT_COLUMNS, PRODUCT_OWNER),
     f" on conflict(gtin) do update set "
-    f"{', '.join(f'{c} = excluded.{c}' for c in PRODUCT_COLUMNS[1:])}",
+    f"{', '.join(f'{c} = excluded.{c}' for c in PRODUCT_COLUMNS[1:])}, "
+    f"{PRODUCT_OWNER} = coalesce({PRODUCT_OWNER}, excluded.{PRODUCT_OWNER})",
 )
 _AUDIT = insert_sql("audit_log", ("at", "actor", "action", "target", "release_id", "detail"))
 _STATUS_EVENT = insert_sql(
@@ -172,25 +177,54 @@ class SqliteWriter:
         """Insert new factors and replace changed ones, by id."""
         self.conn.executemany(_REPLACE_FACTOR, [factor_values(f) for f in factors])
 
-    def _stored_products(self, gtins: Iterable[str]) -> dict[str, tuple]:
-        columns = ", ".join(PRODUCT_COLUMNS)
-        sql = f"select {columns} from products where gtin in (select value from json_each(?))"
-        return {row[0]: tuple(row) for row in self.conn.execute(sql, [json.dumps(list(gtins))])}
+    def products(self, gtins: Iterable[str]) -> dict[str, StoredProduct]:
+        """Stored products among ``gtins``, in one query."""
+        sql = (
+            f"select {', '.join((*PRODUCT_COLUMNS, PRODUCT_OWNER))} from products "
+            "where gtin in (select value from json_each(?))"
+        )
+        cursor = self.conn.execute(sql, [json.dumps(list(gtins))])
+        names = [d[0] for d in cursor.description]
+        found = {}
+        for values in cursor:
+            row = dict(zip(names, values, strict=True))
+            found[row["gtin"]] = StoredProduct(
+                product_of_row(row), bool(row["sample"]), row[PRODUCT_OWNER]
+            )
+        return found
 
     # -- writing ---------------------------------------------------------------------------
-    def write(self, changes: Sequence[Change]) -> int:
-        """Write planned changes with one executemany per kind of statement; returns how many
-        products were new or changed."""
-        # Product fields travel on every row; write only products that are new or changed.
-        products = {c.record.gtin: product_values(c.record) for c in changes}
-        stored = self._stored_products(products)
-        changed_products = [v for g, v in products.items() if stored.get(g) != v]
-        self.conn.executemany(_UPSERT_PRODUCT, changed_products)
+    def write(self, changes: Sequence[Change]) -> None:
+        """Write planned changes with one executemany per kind of statement; with
+        ``audit_each``, one audit row per certificate change and per product update."""
+        # Product fields travel on every row; the core marks the products that are new or changed.
+        products = [(c, c.product) for c in changes if c.product is not None]
+        self.conn.executemany(
+            _UPSERT_PRODUCT, [(*product_values(c.record), p.owner) for c, p in products]
+        )
+        stamp = now()
+        if self.audit_each:  # a new product shows in its certificate.create row
+            self.conn.executemany(
+                _AUDIT,
+                [
+                    (
+                        stamp,
+                        self.actor,
+                        "product.update",
+                        c.record.gtin,
+                        self.release_id,
+                        json.dumps(
+                            {"owner": p.owner, "changed": p.changed(c.record)}, ensure_ascii=False
+                        ),
+                    )
+                    for c, p in products
+                    if p.kind == "update"
+                ],
+            )
         changes = [c for c in changes if c.kind != "unchanged"]
         if not changes:
-            return len(changed_products)
+            return
 
-        stamp = now()
         inserts = [
             certificate_values(c.record, revision=1, release_id=self.release_id)
             for c in changes
@@ -248,7 +282,6 @@ class SqliteWriter:
                     if c.kind != "unchanged"
                 ],
             )
-        return len(changed_products)
 
     def commit(self, counts: ImportCounts, *, content_hash: str, detail: dict[str, Any]) -> None:
         """Record the release and its benchmarks; the transaction commits as the writer's

@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.core.changes import Existing, check_transition, plan, status_change
+from app.core.changes import (
+    Existing,
+    StoredProduct,
+    check_transition,
+    plan,
+    product_change,
+    status_change,
+)
 from app.core.codes import normalize_gtin
 from app.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from app.core.records import (
@@ -221,3 +228,32 @@ def test_pcf_per_sales_unit_is_derived_only_when_the_units_agree(sales, declared
     product = {"sales_unit_amount": sales[0], "sales_unit": sales[1]}
     certificate = {"pcf": pcf, "declared_unit_amount": declared[0], "declared_unit": declared[1]}
     assert derived_pcf_per_sales_unit(product, certificate) == expected
+
+
+def stored_product(record, owner: str | None = "TJSCC", **changes) -> StoredProduct:
+    return StoredProduct({**record.product, **changes}, record.sample, owner)
+
+
+def test_a_products_shared_fields_belong_to_the_first_body_to_certify_it():
+    record = validate(good())  # a TJSCC certificate
+    created = product_change(record, None, actor_body="TJSCC")
+    assert (created.kind, created.owner, created.before) == ("create", "TJSCC", None)
+    assert product_change(record, stored_product(record), actor_body="DEMOCB") is None
+    # The owner and the operator (a CLI import) may change the fields; the owner stays.
+    renamed = stored_product(record, name_zh="旧名", brand="Old")
+    for actor in ("TJSCC", None):
+        update = product_change(record, renamed, actor_body=actor)
+        assert (update.kind, update.owner) == ("update", "TJSCC")
+        assert update.changed(record) == {
+            "name_zh": ("旧名", record.product["name_zh"]),
+            "brand": ("Old", record.product["brand"]),
+        }
+    # Another body may cite the product only as stored.
+    other = validate(good(body="DEMOCB", number="DEMO-PCF-2026-0001"))
+    assert product_change(other, stored_product(other), actor_body="DEMOCB") is None
+    with pytest.raises(Forbidden) as refused:
+        product_change(other, stored_product(other, brand="Old"), actor_body="DEMOCB")
+    assert refused.value.details["fields"] == ["brand"]
+    assert refused.value.details["owner"] == "TJSCC"
+    # A product no body owns yet (never certified) takes the writer as its owner.
+    assert product_change(other, stored_product(other, None, brand="x"), "DEMOCB").owner == "DEMOCB"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from app.db import connect
@@ -300,3 +302,49 @@ def test_published_certificates_without_a_sales_unit_figure_are_warned(client, k
     assert [(w["index"], w["field"], w["reason"]) for w in warnings] == [
         (0, "pcf_per_sales_unit", "no_sales_unit_figure")
     ]
+
+
+def product_of(client, gtin: str) -> dict:
+    return client.get(f"/v1/products/{gtin}").json
+
+
+def test_one_body_may_not_rewrite_another_bodys_product(client, keys, db, catalogue_data):
+    """TJSCC first certified 00200106000014; DEMOCB may certify it too, but only as described."""
+    row = import_row(catalogue_data, "TJS-PCF-2025-0006")
+    product = {k: row[k] for k in ("gtin", "name_zh", "name_en", "brand", "category")}
+    product |= {k: row[k] for k in row if k.startswith(("sales_unit", "net_content"))}
+    product["sample"] = row["sample"]
+    before = product_of(client, product["gtin"])
+    current = release(db)
+
+    renamed = cert(3, **{**product, "name_zh": "被改名的产品", "brand": "Rival"})  # DEMOCB's
+    body = assert_error(
+        client.post("/v1/admin/certificates", json=renamed, headers=auth(keys["DEMOCB"])),
+        403,
+        "forbidden",
+    )
+    (row,) = body["errors"]["rows"]
+    assert (row["index"], row["reason"], row["field"]) == (0, "forbidden", "brand")
+    assert "TJSCC" in row["message"] and "changed: brand, name_zh" in row["message"]
+    assert product_of(client, product["gtin"]) == before
+    assert release(db) == current
+
+    # Citing the product as described is fine: a second body's certificate of the same product.
+    resp = client.post(
+        "/v1/admin/certificates", json=cert(3, **product), headers=auth(keys["DEMOCB"])
+    )
+    assert resp.status_code == 200, resp.json
+    assert resp.json["results"][0]["outcome"] == "create"
+    assert product_of(client, product["gtin"])["name"] == before["name"]
+
+    # The owner may change its product's fields; the change is audited with before and after.
+    owners = cert(TJS, **{**product, "brand": "朔光 Shuoguang (renamed)"})
+    resp = client.post("/v1/admin/certificates", json=owners, headers=auth(keys["TJSCC"]))
+    assert resp.status_code == 200, resp.json
+    assert product_of(client, product["gtin"])["brand"] == "朔光 Shuoguang (renamed)"
+    (audit,) = db.query("select * from audit_log where action = 'product.update'")
+    assert audit["target"] == product["gtin"] and audit["actor"].endswith("@TJSCC")
+    assert json.loads(audit["detail"]) == {
+        "owner": "TJSCC",
+        "changed": {"brand": [product["brand"], "朔光 Shuoguang (renamed)"]},
+    }
