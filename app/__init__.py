@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from flask_smorest import Api
 
 from app import cli, clock, db, errors, i18n, parsing
@@ -18,7 +18,12 @@ class TanjiApi(Api):
     ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error):
-        """Every HTTP error (unknown path, 405, 500, abort) in the one error shape."""
+        """Every HTTP error (unknown path, 405, 500, abort) in the one error shape; under the
+        PACT paths, in PACT's shape."""
+        from app import pact
+
+        if pact.owns(request.path):
+            return pact.http_error(error)
         return errors.http_error(error)
 
 

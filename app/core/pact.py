@@ -4,6 +4,7 @@ and pagination. Plain Python; storage is reached through the RevisionSource prot
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ COMPANY_URN = "urn:tanji:certification-body:"
 CLASSIFICATION_URN = "urn:tanji:category:"
 GTIN_URN = "urn:gtin:"
 STATUSES = ("Active", "Deprecated")
+_ONE_DAY = dt.timedelta(days=1)
 FILTERS = (
     "productId",
     "companyId",
@@ -69,6 +71,9 @@ class RevisionRecord:
 
 class RevisionSource(Protocol):
     """What PACT footprints need from storage."""
+
+    def release_id(self) -> int:
+        """The current catalogue release: every change of a certificate makes a new one."""
 
     def revisions(self, gtins: Iterable[str] | None = None) -> list[RevisionRecord]:
         """Every revision of every certificate (only those of ``gtins`` when given), ordered
@@ -123,6 +128,8 @@ class FootprintFilter:
             return False
         if self.statuses is not None and pf["status"].lower() not in self.statuses:
             return False
+        if self.valid_on is None and self.valid_after is None and self.valid_before is None:
+            return True
         start, end = validity_period(pf)
         if self.valid_on is not None and not (start <= self.valid_on <= end):
             return False
@@ -199,6 +206,12 @@ def instant_text(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@functools.lru_cache(maxsize=8192)
+def day_text(day: dt.date) -> str:
+    """instant_text(day_start(day)), cached: a catalogue repeats the same few thousand days."""
+    return instant_text(day_start(day))
+
+
 def validity_period(pf: Mapping[str, Any]) -> tuple[dt.datetime, dt.datetime]:
     return (
         dt.datetime.fromisoformat(pf["validityPeriodStart"]),
@@ -227,10 +240,8 @@ def product_footprint(record: RevisionRecord) -> dict[str, Any]:
         "declaredUnitOfMeasurement": unit,
         "declaredUnitAmount": _decimal(c.declared_unit_amount),
         "productMassPerDeclaredUnit": _decimal(_mass_per_declared_unit(c, product)),
-        "referencePeriodStart": instant_text(day_start(c.reference_period_start)),
-        "referencePeriodEnd": instant_text(
-            day_start(c.reference_period_end + dt.timedelta(days=1))
-        ),
+        "referencePeriodStart": day_text(c.reference_period_start),
+        "referencePeriodEnd": day_text(c.reference_period_end + _ONE_DAY),
         "geographyCountry": GEOGRAPHY_COUNTRY,
         "boundaryProcessesDescription": _boundary_description(c),
         "pcfExcludingBiogenicUptake": _decimal(c.pcf),
@@ -252,7 +263,7 @@ def product_footprint(record: RevisionRecord) -> dict[str, Any]:
         "comments": f"Certified by {c.body.name.en or c.body.name.zh}, certificate {c.number}.",
     }
     if c.verified_on:
-        verification["completedAt"] = instant_text(day_start(c.verified_on))
+        verification["completedAt"] = day_text(c.verified_on)
     pcf["verification"] = verification
 
     created = record.replaced_previous_at or day_start(c.issued_on)
@@ -265,8 +276,8 @@ def product_footprint(record: RevisionRecord) -> dict[str, Any]:
     pf |= {
         "created": instant_text(created),
         "status": "Active" if active else "Deprecated",
-        "validityPeriodStart": instant_text(day_start(c.issued_on)),
-        "validityPeriodEnd": instant_text(day_start(c.valid_until + dt.timedelta(days=1))),
+        "validityPeriodStart": day_text(c.issued_on),
+        "validityPeriodEnd": day_text(c.valid_until + _ONE_DAY),
         "companyName": c.body.name.en or c.body.name.zh,
         "companyIds": [f"{COMPANY_URN}{c.body.id}"],
         "productDescription": _description(product),
@@ -339,10 +350,35 @@ def list_footprints(source: RevisionSource, query: FootprintFilter) -> list[dict
 
 def get_footprint(source: RevisionSource, pf_id: str) -> dict[str, Any]:
     """Raises NotFound when no certificate revision has this id."""
-    for pf in list_footprints(source, FootprintFilter()):
-        if pf["id"] == pf_id.lower():
-            return pf
-    raise NotFound(f"No footprint with id {pf_id}.", id=pf_id)
+    return index_footprints(source).get(pf_id)
+
+
+@dataclass(frozen=True)
+class FootprintIndex:
+    """Every footprint of one catalogue release, in list order, and by id."""
+
+    release: int
+    footprints: tuple[dict[str, Any], ...]
+    by_id: Mapping[str, dict[str, Any]]
+
+    def select(self, query: FootprintFilter) -> Sequence[dict[str, Any]]:
+        if query == FootprintFilter():
+            return self.footprints
+        return [pf for pf in self.footprints if query.matches(pf)]
+
+    def get(self, pf_id: str) -> dict[str, Any]:
+        """Raises NotFound when no certificate revision has this id."""
+        found = self.by_id.get(pf_id.lower())
+        if found is None:
+            raise NotFound(f"No footprint with id {pf_id}.", id=pf_id)
+        return found
+
+
+def index_footprints(source: RevisionSource) -> FootprintIndex:
+    """Map the whole catalogue once; callers keep the index until the release changes."""
+    release = source.release_id()
+    footprints = tuple(product_footprint(r) for r in source.revisions())
+    return FootprintIndex(release, footprints, {pf["id"]: pf for pf in footprints})
 
 
 @dataclass(frozen=True)
@@ -351,12 +387,12 @@ class Page:
     next_offset: int | None
 
 
-def paginate(items: list[dict[str, Any]], *, limit: int | None, offset: int) -> Page:
+def paginate(items: Sequence[dict[str, Any]], *, limit: int | None, offset: int) -> Page:
     """At most ``limit`` items from ``offset``; next_offset when more remain."""
     if limit is None:
-        return Page(items[offset:], None)
+        return Page(list(items[offset:]), None)
     end = offset + limit
-    return Page(items[offset:end], end if end < len(items) else None)
+    return Page(list(items[offset:end]), end if end < len(items) else None)
 
 
 def parse_count(text: str | None, name: str, *, minimum: int) -> int | None:

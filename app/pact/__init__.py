@@ -53,13 +53,21 @@ def handle_domain_error(error: domain.DomainError):
     return pact_error(status, code, error.message, **headers)
 
 
+def owns(path: str) -> bool:
+    """Whether a request path is PACT's (its errors then take PACT's shape)."""
+    return path == "/auth/token" or path.startswith("/3/")
+
+
 @bp.errorhandler(HTTPException)
-def handle_http_error(error: HTTPException):
+def http_error(error: HTTPException):
+    if error.code is not None and error.code < 400:
+        return error  # redirects stay redirects
     status = error.code or 500
     code = {404: "NotFound", 403: "AccessDenied", 501: "NotImplemented"}.get(status)
     if code is None:
         code = "InternalError" if status >= 500 else "BadRequest"
-    return pact_error(status, code, error.description or error.name)
+    headers = {k: v for k, v in error.get_headers() if k.lower() == "allow"}
+    return pact_error(status, code, error.description or error.name, **headers)
 
 
 @bp.errorhandler(Exception)

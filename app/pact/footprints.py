@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+import threading
 from urllib.parse import urlencode
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask.views import MethodView
 
 from app import db
 from app.core import pact
 from app.pact import bp, public_base_url, require_client
+
+
+class IndexCache:
+    """Per worker: the mapped footprints of the current release of each database, rebuilt
+    when the release changes (every certificate change makes a new release)."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, pact.FootprintIndex] = {}
+        self.lock = threading.Lock()
+
+    def get(self, source: pact.RevisionSource, key: str) -> pact.FootprintIndex:
+        release = source.release_id()
+        index = self.items.get(key)
+        if index is None or index.release != release:
+            with self.lock:  # one build at a time; the others then find it
+                index = self.items.get(key)
+                if index is None or index.release != release:
+                    index = self.items[key] = pact.index_footprints(source)
+        return index
+
+
+def _index() -> pact.FootprintIndex:
+    cache: IndexCache = current_app.extensions.setdefault("tanji_pact_index", IndexCache())
+    return cache.get(db.get_pact_revisions(), current_app.config["DATABASE"])
 
 
 class FootprintList(MethodView):
@@ -21,7 +46,10 @@ class FootprintList(MethodView):
         query = pact.parse_filter(args)
         limit = pact.parse_count(request.args.get("limit"), "limit", minimum=1)
         offset = pact.parse_count(request.args.get("offset"), "offset", minimum=0) or 0
-        found = pact.list_footprints(db.get_pact_revisions(), query)
+        if query.gtins() is not None:  # by product: a few rows, read directly
+            found = pact.list_footprints(db.get_pact_revisions(), query)
+        else:
+            found = _index().select(query)
         page = pact.paginate(found, limit=limit, offset=offset)
         response = jsonify({"data": page.items})
         if page.next_offset is not None:
@@ -37,7 +65,7 @@ class FootprintItem(MethodView):
 
     def get(self, pf_id: str):
         """Action GetFootprint: one footprint by id (deprecated ones too)."""
-        return jsonify({"data": pact.get_footprint(db.get_pact_revisions(), pf_id)})
+        return jsonify({"data": _index().get(pf_id)})
 
 
 bp.add_url_rule("/3/footprints", view_func=FootprintList.as_view("footprints"))

@@ -24,6 +24,9 @@ class SqliteRevisions:
         self.catalogue = catalogue
         self.db = catalogue.db
 
+    def release_id(self) -> int:
+        return self.catalogue.release_id()
+
     def revisions(self, gtins: Iterable[str] | None = None) -> list[RevisionRecord]:
         """Ordered by certificate number, then revision."""
         where, params = "", []

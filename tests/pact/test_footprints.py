@@ -296,3 +296,31 @@ def test_today_does_not_change_what_is_served(client, headers):
     assert expired and all(
         pf["status"] == "Active" for pf in expired if "revoked" not in pf["comment"]
     )
+
+
+@pytest.mark.parametrize(
+    "method, url, status, code",
+    [
+        ("get", "/3/nope", 404, "NotFound"),
+        ("get", "/3/footprints/", 404, "NotFound"),
+        ("post", "/3/footprints", 405, "BadRequest"),
+        ("get", "/3/events", 405, "BadRequest"),
+        ("get", "/auth/token", 405, "BadRequest"),
+    ],
+)
+def test_unknown_paths_and_methods_under_pact_use_pacts_error_shape(
+    client, headers, method, url, status, code
+):
+    resp = getattr(client, method)(url, headers=headers)
+    assert_pact_error(resp, status, code)
+    if status == 405:
+        assert resp.headers["Allow"]
+
+
+def test_a_new_release_is_served_at_once(client, headers, runner):
+    before = listing(client, headers, "?limit=1")  # builds this worker's index
+    key = {"X-API-Key": _api_key(runner, "TJSCC")}
+    assert client.post("/v1/admin/certificates", json=_cert(), headers=key).status_code == 200
+    after = listing(client, headers)
+    assert len(after) == len(listing(client, headers, "?status=Active")) + 4 and before
+    assert footprint_id(_cert()["number"], 1) in {pf["id"] for pf in after}
