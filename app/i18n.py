@@ -203,3 +203,14 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["current_language"] = current_language
     for language in LANGUAGES:  # read once per process, before the first request needs them
         catalogue(language)
+    # A Message or Text that reaches JSON without a schema (a domain error's message put into
+    # a body by hand) is still sent as text in the request's language, never a 500.
+    fallback = app.json.default  # type: ignore[attr-defined]
+
+    def default(value: Any) -> Any:
+        if isinstance(value, Message | Text):
+            language = negotiate(request, strict=False) if has_request_context() else DEFAULT
+            return translate(value, language)
+        return fallback(value)
+
+    app.json.default = default  # type: ignore[attr-defined]

@@ -106,3 +106,16 @@ def test_a_message_not_yet_in_the_catalogue_falls_back_to_its_english_source():
 )
 def test_nearest_supported_language(tag, language):
     assert nearest(tag) == language
+
+
+def test_a_message_put_into_json_by_hand_is_sent_translated(app):
+    from flask import jsonify
+
+    message = _("Valid")
+    with app.test_request_context("/?lang=en"):
+        assert jsonify({"m": message, "t": Text("水泥", "Cement")}).get_json() == {
+            "m": "Valid",
+            "t": "Cement",
+        }
+    with app.test_request_context("/?lang=fr"):  # never raises here: the default language
+        assert jsonify({"m": message}).get_json() == {"m": "有效"}
