@@ -85,11 +85,15 @@ class ResponseCache:
         return CachedBody(body, etag, headers, len(body) + key_bytes + ENTRY_OVERHEAD)
 
 
+class CachedResponse(Response):
+    """A lookup served from the cache: its headers, CORS included, are complete."""
+
+
 def respond(entry: CachedBody) -> Response:
     """200 with the body, or 304 when If-None-Match matches (weak comparison, RFC 9110)."""
     if "HTTP_IF_NONE_MATCH" in request.environ and request.if_none_match.contains_weak(entry.etag):
-        return Response(status=304, headers=entry.headers)  # Werkzeug drops its Content-Type
-    return Response(entry.body, headers=entry.headers)
+        return CachedResponse(status=304, headers=entry.headers)  # Werkzeug drops Content-Type
+    return CachedResponse(entry.body, headers=entry.headers)
 
 
 def json_lookup(key: Hashable, render: Callable[[], Any]) -> Response:

@@ -1,16 +1,17 @@
 """Requests/s of GET /v1/products/{gtin} against a bare Flask endpoint that returns the same
-bytes for the same URL, served the way `make run` serves Tanji, in the same run, with wrk.
+bytes for the same URL, all served the way `make run` serves Tanji, in the same run, with wrk.
 
-    python bench/lookup.py [--duration 10] [--connections 16] [--rounds 3]
+    python bench/lookup.py [--duration 5] [--connections 16] [--rounds 5]
 
 Two workloads: random fixture GTINs, and one GTIN (every request a response-cache hit).
-Each round runs bare then Tanji for each workload (alternating, so drift on a shared
-machine hits both); the ratio printed is the median over rounds of Tanji / bare within a
-round (aim: >= 0.9). Needs wrk (`make bench` installs it).
+Two baselines: bare Flask returning Tanji's body (the aim's baseline), and bare Flask
+returning Tanji's body and headers (ETag, Cache-Control, Vary, CORS: what any endpoint
+serving these bytes pays Werkzeug and gunicorn for). Each round runs every server on each
+workload in turn, so drift on a shared machine hits all; a ratio is the median over rounds
+of Tanji / baseline within a round (aim: >= 0.9 against the first). Needs wrk (`make bench`).
 
-The server command is `make -n run`'s (worker class, threads, timeouts: whatever the Makefile
-says), with only the bind address, worker count and application swapped, and the access log
-off for both servers (it would measure the log formatter, not the app).
+The server command is `make -n run`'s (config file, worker class, access log: whatever the
+Makefile says), with only the bind address, worker count and application swapped.
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ TANJI = "app:create_app()"
 BARE = "bench.bare_app:app"
 #: One product with a current certificate and a category benchmark.
 SINGLE_GTIN = "09506000134352"
+#: Headers Tanji itself sets on a lookup (the server adds Date, Content-Length and the like).
+SENT_BY_TANJI = {
+    "etag",
+    "cache-control",
+    "vary",
+    "access-control-allow-origin",
+    "access-control-expose-headers",
+}
 
 
 def free_port() -> int:
@@ -52,17 +61,10 @@ def server_command(port: int | str, workers: int, target: str) -> list[str]:
         cwd=ROOT, capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     line = next(line for line in dry_run.splitlines() if TANJI in line)
-    argv, skip = [], False
-    for arg in shlex.split(line):
-        if skip:
-            skip = False
-        elif arg == "--access-logfile":
-            skip = True
-        elif not arg.startswith("--access-logfile="):
-            argv.append(target if arg == TANJI else arg)
+    argv = [target if arg == TANJI else arg for arg in shlex.split(line)]
     if Path(argv[0]).name == "gunicorn":
-        # Quiet, and no control socket: two servers (and other people's) would share its path.
-        argv += ["--log-level", "warning", "--no-control-socket"]
+        # No control socket (two servers, and other people's, would share its path); quiet.
+        argv += ["--no-control-socket", "--log-level", "warning"]
     return argv
 
 
@@ -72,7 +74,7 @@ def start(target: str, env: dict, workers: int) -> tuple[subprocess.Popen, str]:
         server_command(port, workers, target),
         cwd=ROOT,
         env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,  # the access log
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
@@ -117,10 +119,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2, help="server workers, same for both")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each server")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating runs of each server")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: run `make bench`, or apt-get install wrk")
@@ -141,11 +143,16 @@ def main() -> None:
         for name, text in scripts.items():
             (Path(tmp) / f"{name}.lua").write_text(text)
         tanji, tanji_url = start(TANJI, {"TANJI_DATABASE": f"{tmp}/bench.db"}, args.workers)
-        bodies = {
-            g: urllib.request.urlopen(f"{tanji_url}/v1/products/{g}").read().decode() for g in gtins
-        }
-        (Path(tmp) / "bodies.json").write_text(json.dumps(bodies))
-        bare, bare_url = start(BARE, {"BARE_BODIES": f"{tmp}/bodies.json"}, args.workers)
+        responses = {}
+        for g in gtins:
+            with urllib.request.urlopen(f"{tanji_url}/v1/products/{g}") as resp:
+                headers = [(k, v) for k, v in resp.getheaders() if k.lower() in SENT_BY_TANJI]
+                responses[g] = {"body": resp.read().decode(), "headers": headers}
+        (Path(tmp) / "responses.json").write_text(json.dumps(responses))
+        servers = {"tanji": (tanji, tanji_url)}
+        for name, same_headers in (("bare", "0"), ("bare+headers", "1")):
+            env = {"BARE_BODIES": f"{tmp}/responses.json", "BARE_HEADERS": same_headers}
+            servers[name] = start(BARE, env, args.workers)
         command = shlex.join(server_command("PORT", args.workers, "APP"))
         rps: dict[tuple[str, str], list[float]] = {}
         cpu: dict[tuple[str, str], list[float]] = {}  # server CPU microseconds per request
@@ -153,47 +160,49 @@ def main() -> None:
             for _ in range(args.rounds):
                 for workload in scripts:
                     script = Path(tmp) / f"{workload}.lua"
-                    for server, proc, url in (
-                        ("bare", bare, bare_url),
-                        ("tanji", tanji, tanji_url),
-                    ):
+                    for name in ("bare", "bare+headers", "tanji"):
+                        proc, url = servers[name]
                         before = server_cpu(proc)
                         rate, requests = wrk(url, script, args)
                         used = server_cpu(proc) - before
-                        rps.setdefault((server, workload), []).append(rate)
-                        cpu.setdefault((server, workload), []).append(used / requests * 1e6)
+                        rps.setdefault((name, workload), []).append(rate)
+                        cpu.setdefault((name, workload), []).append(used / requests * 1e6)
         finally:
-            for proc in (tanji, bare):
+            for proc, _ in servers.values():
                 proc.terminate()
                 proc.wait()
 
-    sizes = sorted(len(b.encode()) for b in bodies.values())
+    sizes = sorted(len(r["body"].encode()) for r in responses.values())
     print("GET /v1/products/{gtin}: Tanji vs bare Flask returning the same bytes per GTIN")
-    print(f"server: {command.replace(str(BIN) + '/', '')} (both)")
+    print(f"server (all three): {command.replace(str(BIN) + '/', '')}")
     print(
         f"wrk -t2 -c{args.connections} -d{args.duration}s, {args.rounds} alternating rounds; "
-        "req/s are medians; ratio = median of per-round Tanji/bare"
-    )
-    print(
-        "CPU/req = the servers' CPU time / requests served: less sensitive than req/s to what\n"
-        "else a shared machine runs; bare/Tanji of it is the throughput ratio at equal CPU"
+        "req/s and CPU/req are medians; ratios are medians of per-round ratios.\n"
+        "CPU/req = the server's CPU time / requests served, less sensitive than req/s to what\n"
+        "else a shared machine runs (baseline/Tanji of it: the throughput ratio at equal CPU)"
     )
     labels = {
         "random": f"random GTIN ({len(gtins)} fixture GTINs, median body {sizes[len(sizes) // 2]} B)",
-        "single": f"single GTIN ({SINGLE_GTIN}, {len(bodies[SINGLE_GTIN].encode())} B, cache hits)",
+        "single": f"single GTIN ({SINGLE_GTIN}, {len(responses[SINGLE_GTIN]['body'].encode())} B, "
+        "every request a cache hit)",
     }
     for workload, label in labels.items():
-        bare_rps, tanji_rps = rps[("bare", workload)], rps[("tanji", workload)]
-        bare_cpu, tanji_cpu = cpu[("bare", workload)], cpu[("tanji", workload)]
-        ratio = statistics.median(t / b for t, b in zip(tanji_rps, bare_rps, strict=True))
-        cpu_ratio = statistics.median(b / t for t, b in zip(tanji_cpu, bare_cpu, strict=True))
-        print(f"{label}")
-        for name, r, c in (("bare", bare_rps, bare_cpu), ("Tanji", tanji_rps, tanji_cpu)):
+        print(label)
+        for name in ("bare", "bare+headers", "tanji"):
+            r, c = rps[(name, workload)], cpu[(name, workload)]
             print(
-                f"  {name:5} {statistics.median(r):7.0f} req/s {statistics.median(c):5.0f} us CPU/req"
-                f"  {[round(x) for x in r]}"
+                f"  {name:13} {statistics.median(r):6.0f} req/s {statistics.median(c):5.0f} us CPU/req"
+                f"   {[round(x) for x in r]}"
             )
-        print(f"  ratio {ratio:7.2f} by req/s, {cpu_ratio:.2f} by CPU/request  (aim >= 0.9)")
+        for name in ("bare", "bare+headers"):
+            ratio = median_ratio(rps[("tanji", workload)], rps[(name, workload)])
+            cpu_ratio = median_ratio(cpu[(name, workload)], cpu[("tanji", workload)])
+            aim = "  (aim >= 0.9)" if name == "bare" else ""
+            print(f"  Tanji / {name:13} {ratio:.2f} by req/s, {cpu_ratio:.2f} by CPU/req{aim}")
+
+
+def median_ratio(numerators: list[float], denominators: list[float]) -> float:
+    return statistics.median(n / d for n, d in zip(numerators, denominators, strict=True))
 
 
 if __name__ == "__main__":
