@@ -63,7 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         saved_households,
         scans,
     )
-    from app.web import cors, labels, ratelimit
+    from app.web import cors, labels, ratelimit, security
 
     api = TanjiApi(app)
     for module in (
@@ -82,5 +82,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(labels.bp)
     ratelimit.init_app(app, scans.blp)
     cors.init_app(app)
+    security.init_app(app)
     pact.init_app(app)
     return app

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -139,9 +140,9 @@ def close_thread_connections() -> None:
 def ensure_database(path: str, *, seed_if_empty: bool, today: dt.date | None = None) -> None:
     """Create the schema (and seed the sample catalogue) on first run; safe to call from
     several processes at once. ``today`` dates the seeded release's category benchmarks."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    _private_files(path)
     # A lock file serialises migrations between processes (gunicorn workers, CLI).
-    with open(f"{path}.lock", "w") as lock:
+    with open(os.open(f"{path}.lock", os.O_WRONLY | os.O_CREAT, 0o600), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         db = connect(path)
         try:
@@ -151,6 +152,21 @@ def ensure_database(path: str, *, seed_if_empty: bool, today: dt.date | None = N
                     refresh_benchmarks(db, 1, today or clock.today())
         finally:
             db.conn.close()
+
+
+def _private_files(path: str) -> None:
+    """The database's folder and files readable by their owner only: saved households are
+    personal data. SQLite gives -wal and -shm the main file's mode, so creating that file
+    0600 before SQLite opens it covers all three."""
+    folder = Path(path).parent
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True)
+        os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for suffix in ("", "-wal", "-shm", ".lock"):
+        file = Path(f"{path}{suffix}")
+        if file.exists() and file.stat().st_mode & 0o077:
+            file.chmod(0o600)
 
 
 @click.command("init-db")

@@ -20,12 +20,13 @@ from app.core.messages import _
 from app.core.purchases import Purchase, validate_purchase
 
 #: Version and text of the consent a saved household agrees to.
-CONSENT_VERSION = "2026-06-01"
+CONSENT_VERSION = "2026-12-04"
 CONSENT_TEXT = _(
     "Saving a household is voluntary. Tanji stores only what the estimate needs: household size, "
     "province (optional) and the purchase and bill entries you add. We store no name, phone, "
-    "address, meter or account number, device id, IP address or location finer than province. "
-    "Your access token is shown once and we keep only its hash. You can export everything or "
+    "address, meter or account number, device id, IP address or location finer than province, "
+    "and the request logs hold none of them either: only each request's time, method, path "
+    "(without the household id), status, size and duration. Your access token is shown once and we keep only its hash. You can export everything or "
     "delete the household at any time; deletion is permanent. Households unused for longer than "
     "the retention period are deleted automatically. This is an estimate, not a personal carbon "
     "account: no points and no rankings of people."

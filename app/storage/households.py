@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from app.core.errors import InvalidInput
 from app.core.saved_households import Entry, Household
-from app.storage.transactions import write_transaction
+from app.storage.transactions import checkpoint_truncate, write_transaction
 
 #: Every table that holds household data; delete and the tests check all of them.
 TABLES = ("household_entries", "households")
@@ -118,6 +118,7 @@ class SqliteHouseholds:
         with write_transaction(self.db):
             self.db.execute("delete from household_entries where household_id = ?", [household_id])
             self.db.execute("delete from households where id = ?", [household_id])
+        checkpoint_truncate(self.db)
 
     def purge(self, inactive_before: dt.date) -> int:
         """Delete households last used before ``inactive_before``; returns how many."""
@@ -128,9 +129,11 @@ class SqliteHouseholds:
             self.db.execute(
                 f"delete from household_entries where household_id in ({stale})", params
             )
-            return self.db.execute(
+            removed = self.db.execute(
                 "delete from households where last_active_on < ?", params
             ).rowcount
+        checkpoint_truncate(self.db)
+        return removed
 
 
 def _household(row: dict) -> Household:

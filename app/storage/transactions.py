@@ -53,3 +53,17 @@ def write_transaction(
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT" if transaction.keep else "ROLLBACK")
+
+
+def checkpoint_truncate(db: Database, *, wait_ms: int = 2000) -> bool:
+    """Copy the WAL into the main file and truncate it to zero bytes, so rows just deleted
+    (with secure_delete on, zeroed in the main file) leave no older copy in tanji.db-wal.
+    Waits up to ``wait_ms`` for readers of older snapshots; True if the WAL is now empty."""
+    conn = db.conn
+    previous = conn.execute("pragma busy_timeout").fetchone()[0]
+    conn.execute(f"pragma busy_timeout = {int(wait_ms)}")
+    try:
+        busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        conn.execute(f"pragma busy_timeout = {int(previous)}")
+    return busy == 0
