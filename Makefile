@@ -8,7 +8,7 @@ WORKERS ?= $(or $(TANJI_WORKERS),2)
 # HTTPS on the same port when both TANJI_TLS_CERT and TANJI_TLS_KEY are set (PACT requires TLS).
 TLS    := $(if $(and $(TANJI_TLS_CERT),$(TANJI_TLS_KEY)),--certfile '$(TANJI_TLS_CERT)' --keyfile '$(TANJI_TLS_KEY)')
 
-.PHONY: run test setup system-deps openapi translations lint bench clean
+.PHONY: run test setup system-deps openapi translations lint bench clean audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,11 @@ run: setup
 	$(BIN)/flask --app app init-db
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT) $(TLS) 'app:create_app()'
 
-test: setup
+test: setup audit
 	$(BIN)/python -m pytest
+
+audit: setup
+	$(BIN)/python scripts/audit.py
 
 openapi: setup
 	$(BIN)/flask --app app openapi write --format=yaml openapi.yaml

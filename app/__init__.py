@@ -41,11 +41,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    db.ensure_database(
-        app.config["DATABASE"],
-        seed_if_empty=app.config["SEED_ON_FIRST_RUN"],
-        today=clock.today(app.config["TODAY"]),
-    )
+    if app.config["CREATE_DATABASE"]:
+        db.ensure_database(
+            app.config["DATABASE"],
+            seed_if_empty=app.config["SEED_ON_FIRST_RUN"],
+            today=clock.today(app.config["TODAY"]),
+        )
     db.init_app(app)
     cli.init_app(app)
     errors.init_app(app)
@@ -68,7 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         saved_households,
         scans,
     )
-    from app.web import cors, labels, ratelimit
+    from app.web import cors, labels, ratelimit, security
 
     api = TanjiApi(app)
     for module in (
@@ -85,7 +86,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         api.register_blueprint(module.blp)
     admin.document_security(api)
     app.register_blueprint(labels.bp)
-    ratelimit.init_app(app, scans.blp)
+    ratelimit.init_app(app, scans.blp, saved_households.blp)
     cors.init_app(app)
+    security.init_app(app)
     pact.init_app(app)
     return app

@@ -6,6 +6,11 @@ class Config:
     DATABASE = None
     # Create the schema and seed the sample catalogue when the database is empty.
     SEED_ON_FIRST_RUN = True
+    # create_app() creates (and migrates) a missing database (CLI commands, tests). Served
+    # workers set it false (deploy/gunicorn.conf.py): `flask init-db`, make run's first step,
+    # creates it, so a worker restarted after the file was deleted cannot silently serve a
+    # new, empty catalogue.
+    CREATE_DATABASE = True
     # Public base URL of this service; Tanji label QR codes are <PUBLIC_BASE_URL>/c/<certificate number>.
     PUBLIC_BASE_URL = "http://127.0.0.1:8000"
     # Pin "today" (YYYY-MM-DD) for certificate validity; None means the real date (UTC+8).
@@ -30,12 +35,23 @@ class Config:
     SCAN_MAX_PIXELS = 40_000_000
     # Most frames an animated GIF/TIFF/WebP may declare before it is refused (413).
     SCAN_MAX_FRAMES = 100
+    # Scans decoded at once per worker; more wait up to SCAN_QUEUE_SECONDS, then get 503.
+    SCAN_CONCURRENCY = 1
+    SCAN_QUEUE_SECONDS = 10
+    # Seconds of decoding one photo may use; once spent, no further fallback pass starts.
+    SCAN_TIME_BUDGET_SECONDS = 4.0
     # POST /v1/scans limit per client IP (flask-limiter syntax); decoding is CPU-heavy.
     SCAN_RATE_LIMIT = "30 per minute"
-    # Where rate-limit counters live; memory:// is per worker and forgets IPs on restart.
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Where rate-limit counters live. None: a file in /dev/shm shared by every worker on this
+    # machine (addresses hashed, never on disk); redis://host:port for several machines.
+    RATELIMIT_STORAGE_URI = None
     # False switches rate limiting off (tests do, except the limiter's own test).
     RATELIMIT_ENABLED = True
+    # Saved-household writes (entries, token, delete) per client, and creations per client.
+    HOUSEHOLD_WRITE_RATE_LIMIT = "300 per hour"
+    HOUSEHOLD_CREATE_RATE_LIMIT = "10 per hour"
+    # Most saved households the whole store keeps; creating more answers 503.
+    HOUSEHOLD_STORE_LIMIT = 100_000
     # Days a saved household may stay unused before `flask households purge` deletes it.
     HOUSEHOLD_RETENTION_DAYS = 400
     # Most purchase lines accepted by one POST /v1/household/estimate.
@@ -46,6 +62,8 @@ class Config:
     IMPORT_CACHE_MB = 64
     # Memory map (MiB) through which lookups read the database; 0 turns it off.
     READ_MMAP_MB = 1024
+    # How long a saved-household write waits for another write before a 503, in ms.
+    HOUSEHOLD_WRITE_TIMEOUT_MS = 3000
     # How long an ingest API write waits for another write (e.g. an import) before a 503, in ms.
     ADMIN_WRITE_TIMEOUT_MS = 10000
     # PACT v3: lifetime of a bearer token from /auth/token, in seconds.

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import os
 import sqlite3
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from flask import Flask, current_app, g
 from sqlite_utils import Database
 
 from app import clock
+from app.core.errors import Unavailable
 from app.storage import migrations
 from app.storage.benchmarks import refresh_benchmarks
 from app.storage.catalog import SqliteCatalogue
@@ -26,6 +29,7 @@ from app.storage.households import SqliteHouseholds
 from app.storage.import_files import FactorFile, ImportFile
 from app.storage.keys import ApiKeys
 from app.storage.pact import SqlitePactStore, SqliteRevisions
+from app.storage.ratelimit import default_uri as _ratelimit_default_uri
 from app.storage.seed import seed
 from app.storage.transactions import write_transaction
 from app.storage.writer import SqliteCatalogueWrites
@@ -33,7 +37,7 @@ from app.storage.writer import SqliteCatalogueWrites
 _local = threading.local()
 
 
-def connect(path: str, *, mmap_mb: int = 0, cache_kib: int = 0) -> Database:
+def connect(path: str, *, mmap_mb: int = 0, cache_kib: int = 0, create: bool = True) -> Database:
     """A new connection in WAL mode with a busy timeout, so readers never block writers.
 
     ``mmap_mb`` > 0 reads the file through a memory map (lookup connections): a page read
@@ -41,7 +45,13 @@ def connect(path: str, *, mmap_mb: int = 0, cache_kib: int = 0) -> Database:
     random lookup in a large catalogue mostly misses. Imports leave it off, so their RSS
     does not grow with the file. ``cache_kib`` > 0 sets the page cache (imports: it keeps the
     index pages of a large import in memory, about 20% faster at 200k rows)."""
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    # ``create=False`` (what served workers use) opens an existing file only, so a deleted
+    # database is an error rather than a new, empty catalogue: only `flask init-db` creates.
+    target = path if create else f"file:{urllib.parse.quote(os.path.abspath(path))}?mode=rw"
+    conn = sqlite3.connect(
+        target, timeout=30, isolation_level=None, check_same_thread=False, uri=not create
+    )
+    _opened.setdefault(os.path.abspath(path), _identity(path))
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
@@ -65,9 +75,40 @@ def _thread_catalogue() -> SqliteCatalogue:
         pool = _local.pool = {}
     catalogue = pool.get(path)
     if catalogue is None:
+        # Served workers never create a database (sqlite3.connect would, silently and empty):
+        # only `flask init-db` (make run's first step) does.
+        if not os.path.exists(path):
+            raise Unavailable(_MISSING, retry_after=60)
         mmap_mb = int(current_app.config["READ_MMAP_MB"])
-        catalogue = pool[path] = SqliteCatalogue(connect(path, mmap_mb=mmap_mb))
+        catalogue = pool[path] = SqliteCatalogue(connect(path, mmap_mb=mmap_mb, create=False))
     return catalogue
+
+
+_MISSING = "The database file is missing; the operator must restore it or run `flask init-db`."
+_REPLACED = "The database file was deleted or replaced while Tanji was running; restart Tanji."
+#: (device, inode) of each database file when this process first opened it.
+_opened: dict[str, tuple[int, int] | None] = {}
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def check_database_file() -> None:
+    """Raises Unavailable unless the configured database file is still the one this process
+    opened (deleted, or replaced by another file, means answers and writes would go to a file
+    nobody else sees). A stat call: cheap enough for health checks and every write."""
+    path = current_app.config["DATABASE"]
+    now = _identity(path)
+    if now is None:
+        raise Unavailable(_MISSING, retry_after=60)
+    opened = _opened.get(os.path.abspath(path))
+    if opened is not None and opened != now:
+        raise Unavailable(_REPLACED, retry_after=60)
 
 
 def get_db() -> Database:
@@ -84,6 +125,7 @@ def get_catalogue() -> SqliteCatalogue:
 
 def get_catalogue_writes() -> SqliteCatalogueWrites:
     """Catalogue write transactions for this request (the core's CatalogueWrites)."""
+    check_database_file()
     return SqliteCatalogueWrites(get_db())
 
 
@@ -95,7 +137,10 @@ def get_api_keys() -> ApiKeys:
 def get_households() -> SqliteHouseholds:
     """Saved households for this request (the core's HouseholdStore)."""
     if "households" not in g:
-        g.households = SqliteHouseholds(get_db())
+        check_database_file()
+        g.households = SqliteHouseholds(
+            get_db(), wait_ms=current_app.config["HOUSEHOLD_WRITE_TIMEOUT_MS"]
+        )
     return g.households
 
 
@@ -129,6 +174,13 @@ def factor_file(path: Path) -> FactorFile:
     return FactorFile(path)
 
 
+def ratelimit_storage_uri(config) -> str:
+    """Where rate-limit counters live: RATELIMIT_STORAGE_URI if set (e.g. redis:// for
+    several machines), else a file in shared memory that every worker on this machine shares
+    (app/storage/ratelimit.py registers its ``tanji-sqlite://`` scheme with `limits`)."""
+    return config["RATELIMIT_STORAGE_URI"] or _ratelimit_default_uri(config["DATABASE"])
+
+
 def close_thread_connections() -> None:
     """Close this thread's connections (tests and CLI commands call this)."""
     for catalogue in getattr(_local, "pool", {}).values():
@@ -139,9 +191,9 @@ def close_thread_connections() -> None:
 def ensure_database(path: str, *, seed_if_empty: bool, today: dt.date | None = None) -> None:
     """Create the schema (and seed the sample catalogue) on first run; safe to call from
     several processes at once. ``today`` dates the seeded release's category benchmarks."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    _private_files(path)
     # A lock file serialises migrations between processes (gunicorn workers, CLI).
-    with open(f"{path}.lock", "w") as lock:
+    with open(os.open(f"{path}.lock", os.O_WRONLY | os.O_CREAT, 0o600), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         db = connect(path)
         try:
@@ -151,6 +203,21 @@ def ensure_database(path: str, *, seed_if_empty: bool, today: dt.date | None = N
                     refresh_benchmarks(db, 1, today or clock.today())
         finally:
             db.conn.close()
+
+
+def _private_files(path: str) -> None:
+    """The database's folder and files readable by their owner only: saved households are
+    personal data. SQLite gives -wal and -shm the main file's mode, so creating that file
+    0600 before SQLite opens it covers all three."""
+    folder = Path(path).parent
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True)
+        os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for suffix in ("", "-wal", "-shm", ".lock"):
+        file = Path(f"{path}{suffix}")
+        if file.exists() and file.stat().st_mode & 0o077:
+            file.chmod(0o600)
 
 
 @click.command("init-db")
@@ -184,7 +251,7 @@ class PactConnection:
     """PACT storage on a connection of its own (CLI commands, the event delivery thread)."""
 
     def __init__(self, path: str) -> None:
-        self.db = connect(path)
+        self.db = connect(path, create=False)
         self.store = SqlitePactStore(self.db)
         self.revisions = SqliteRevisions(SqliteCatalogue(self.db))
 

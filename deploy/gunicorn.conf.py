@@ -9,6 +9,9 @@ responses, terminates TLS and limits connections per address.
 """
 
 worker_class = "app.serving.GeventWorker"
+# Workers never create a database: `flask init-db` (make run's first step) does. A worker
+# restarted after the file was deleted answers 503 instead of serving a new, empty one.
+raw_env = ["TANJI_CREATE_DATABASE=false"]
 # Concurrent connections per worker (each a greenlet); beyond this, new ones wait in the backlog.
 worker_connections = 1000
 # A worker that does not check in for this long (a stuck request) is restarted.

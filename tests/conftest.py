@@ -48,6 +48,8 @@ def make_app(tmp_path):
                 "TESTING": True,
                 "DATABASE": str(tmp_path / "tanji.db"),
                 "TODAY": TODAY.isoformat(),
+                # Rate-limit counters per test app, in memory (served workers share a store).
+                "RATELIMIT_STORAGE_URI": "memory://",
                 **config,
             }
         )

@@ -128,3 +128,38 @@ def test_every_reference_in_the_spec_resolves():
         if target is None:
             missing.append(ref)
     assert missing == []
+
+
+def _audit_judge():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("audit", ROOT / "scripts" / "audit.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_pip_audit_fails_on_a_vulnerability_and_degrades_without_its_service():
+    audit = _audit_judge()
+    assert all(reason.strip() for reason in audit.IGNORED.values())  # each ignore says why
+    vulnerable = {
+        "dependencies": [
+            {"name": "flask", "version": "3.1.3", "vulns": []},
+            {
+                "name": "werkzeug",
+                "version": "0.1",
+                "vulns": [{"id": "PYSEC-X", "fix_versions": []}],
+            },
+        ]
+    }
+    status, message = audit.judge(vulnerable)
+    assert status == 1 and "PYSEC-X" in message
+    clean = {"dependencies": [{"name": "flask", "version": "3.1.3", "vulns": []}]}
+    assert audit.judge(clean)[0] == 0
+    unreachable = {
+        "dependencies": [
+            {"name": "flask", "version": "3.1.3", "skip_reason": "Dependency not found on PyPI"}
+        ]
+    }
+    status, message = audit.judge(unreachable)
+    assert status == 0 and "SKIPPED" in message

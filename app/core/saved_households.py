@@ -14,18 +14,20 @@ from decimal import Decimal
 from typing import Protocol
 
 from app.core.activities import KINDS, Activity, heating_season, validate_activity
-from app.core.errors import InvalidInput, NotFound, Unauthorized
+from app.core.codes import parse_scanned
+from app.core.errors import InvalidCode, InvalidInput, NotACode, NotFound, Unauthorized
 from app.core.estimator import MAX_HOUSEHOLD_SIZE, MAX_PERIOD_DAYS, Inputs, normalize_province
 from app.core.messages import _
 from app.core.purchases import Purchase, validate_purchase
 
 #: Version and text of the consent a saved household agrees to.
-CONSENT_VERSION = "2026-06-01"
+CONSENT_VERSION = "2026-12-04"
 CONSENT_TEXT = _(
     "Saving a household is voluntary. Tanji stores only what the estimate needs: household size, "
     "province (optional) and the purchase and bill entries you add. We store no name, phone, "
-    "address, meter or account number, device id, IP address or location finer than province. "
-    "Your access token is shown once and we keep only its hash. You can export everything or "
+    "address, meter or account number, device id, IP address or location finer than province, "
+    "and the request logs hold none of them either: only each request's time, method, path "
+    "(without the household id), status, size and duration. Your access token is shown once and we keep only its hash. You can export everything or "
     "delete the household at any time; deletion is permanent. Households unused for longer than "
     "the retention period are deleted automatically. This is an estimate, not a personal carbon "
     "account: no points and no rankings of people."
@@ -68,8 +70,8 @@ class Entry:
 
 
 class HouseholdStore(Protocol):
-    def create(self, household: Household) -> None:
-        """Insert a new household."""
+    def create(self, household: Household, *, limit: int | None = None) -> None:
+        """Insert a new household. Raises Unavailable if the store already keeps ``limit``."""
 
     def get(self, household_id: str) -> Household | None:
         """One household, or None."""
@@ -123,10 +125,12 @@ def create(
     province: str | None,
     now: dt.datetime,
     today: dt.date,
+    store_limit: int | None = None,
 ) -> Created:
     """Create a household after explicit consent to the current consent text.
 
-    Raises InvalidInput (field consent or consent_version) without it.
+    Raises InvalidInput (field consent or consent_version) without it, and Unavailable when
+    the store already keeps ``store_limit`` households.
     """
     if consent is not True:
         raise InvalidInput("Saving a household needs your explicit consent.", field="consent")
@@ -148,7 +152,7 @@ def create(
         consent_given_at=now.astimezone(dt.UTC).isoformat(timespec="seconds"),
         last_active_on=today,
     )
-    store.create(household)
+    store.create(household, limit=store_limit)
     return Created(household, token)
 
 
@@ -174,8 +178,19 @@ def rotate_token(store: HouseholdStore, household: Household) -> str:
     return token
 
 
-def add_entry(store: HouseholdStore, household: Household, entry: Entry, *, limit: int) -> Entry:
-    """Validate and store an entry. Raises InvalidInput naming the field."""
+def add_entry(
+    store: HouseholdStore,
+    household: Household,
+    entry: Entry,
+    *,
+    limit: int,
+    public_base_url: str = "",
+) -> Entry:
+    """Validate and store an entry. Raises InvalidInput naming the field.
+
+    A purchase's code must be a code /v1/resolve reads (a GTIN, GS1 element string, Digital
+    Link, label URL under ``public_base_url`` or certificate number), at most MAX_CODE_LENGTH
+    characters: anything else would only be stored text."""
     if entry.kind not in ENTRY_KINDS:
         raise InvalidInput(f"Unknown entry kind '{entry.kind}'.", field="kind")
     if entry.end < entry.start:
@@ -192,12 +207,33 @@ def add_entry(store: HouseholdStore, household: Household, entry: Entry, *, limi
         if entry.start != entry.end:
             raise InvalidInput("A purchase is made on one day.", field="end")
         validate_purchase(Purchase(entry.code, entry.quantity, ""))
+        _check_code(entry.code, public_base_url)
     else:
         if entry.code is not None or entry.quantity is not None:
             raise InvalidInput("Only a purchase takes a code and a quantity.", field="code")
         validate_activity(_activity(entry, field="", share=Decimal(1)))
     store.add_entry(entry, limit=limit)
     return entry
+
+
+#: Longest purchase code an entry keeps (a GS1 Digital Link with batch, serial and dates
+#: fits in well under this).
+MAX_CODE_LENGTH = 512
+
+
+def _check_code(code: str, public_base_url: str) -> None:
+    if len(code) > MAX_CODE_LENGTH:
+        raise InvalidInput(
+            f"A purchase code has at most {MAX_CODE_LENGTH} characters.",
+            field="code",
+            limit=MAX_CODE_LENGTH,
+        )
+    try:
+        parse_scanned(code, public_base_url=public_base_url)
+    except (NotACode, InvalidCode) as error:
+        raise InvalidInput(
+            f"Not a product code Tanji reads: {error.message}", field="code"
+        ) from None
 
 
 def remove_entry(store: HouseholdStore, household: Household, entry_id: str) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.core.decode import DecodeLimits, Symbol, decode_image
+from app.core.decode import DecodeLimits, DecodeResult, Symbol, decode_image
 from app.core.errors import PayloadTooLarge
 from app.core.footprints import BatchItem, Catalogue, resolve_many
 from app.core.messages import Message, _
@@ -48,6 +49,7 @@ def scan(
     today: dt.date,
     public_base_url: str,
     max_bytes: int | None = None,
+    run: Callable[..., DecodeResult] | None = None,
 ) -> ScanResult:
     """Decode every code in ``image`` and resolve each one, in O(1) catalogue queries.
 
@@ -56,13 +58,16 @@ def scan(
     twice (two engines, two copies on one pack) is reported once, where it was first seen.
 
     Raises PayloadTooLarge (over ``max_bytes``, or over the pixel or frame limits, judged
-    from the header before pixels are decoded), UnsupportedMediaType and ImageError.
+    from the header before pixels are decoded), UnsupportedMediaType and ImageError, and
+    whatever ``run`` raises (Unavailable when every decoding slot stays busy).
     """
     if max_bytes is not None and len(image) > max_bytes:
         raise PayloadTooLarge(
             f"The image is {len(image)} bytes; the limit is {max_bytes} bytes.", limit=max_bytes
         )
-    decoded = decode_image(image, limits)
+    # ``run(decode_image, image, limits)`` lets the caller decide where decoding runs (a
+    # bounded pool beside the request loop: app/offload.py); by default, right here.
+    decoded = run(decode_image, image, limits) if run else decode_image(image, limits)
     first_seen: dict[str, Symbol] = {}
     for symbol in decoded.symbols:
         first_seen.setdefault(symbol.text, symbol)

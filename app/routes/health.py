@@ -6,7 +6,7 @@ import sqlite3
 
 from flask.views import MethodView
 
-from app.db import get_catalogue
+from app.db import check_database_file, get_catalogue
 from app.routes import Blueprint
 from schemas.health import HealthSchema
 
@@ -17,7 +17,8 @@ blp = Blueprint("health", __name__, url_prefix="/v1/health", description="Servic
 class Health(MethodView):
     @blp.response(200, HealthSchema)
     def get(self):
-        """Service status, catalogue release and counts"""
+        """Service status, catalogue release and counts; 503 if the database file is gone"""
+        check_database_file()
         return {
             "status": "ok",
             "stats": get_catalogue().stats(),

@@ -91,6 +91,7 @@ class Households(MethodView):
             province=body.get("province"),
             now=dt.datetime.now(dt.UTC),
             today=today(),
+            store_limit=current_app.config["HOUSEHOLD_STORE_LIMIT"],
         )
         notice = _(
             "Keep this token: it is shown only once and is the only way to reach this household."
@@ -149,8 +150,14 @@ class Entries(MethodView):
         """Add a purchase (code, quantity, date) or a bill (amount, unit, start/end or month)"""
         household = _authenticated(household_id)
         entry = Entry(id=uuid.uuid4().hex, household_id=household.id, **body)
-        limit = current_app.config["HOUSEHOLD_ENTRY_LIMIT"]
-        added = households.add_entry(_store(), household, entry, limit=limit)
+        config = current_app.config
+        added = households.add_entry(
+            _store(),
+            household,
+            entry,
+            limit=config["HOUSEHOLD_ENTRY_LIMIT"],
+            public_base_url=config["PUBLIC_BASE_URL"],
+        )
         location = url_for(".EntryResource", household_id=household.id, entry_id=added.id)
         return added, {"Location": location}
 

@@ -1,10 +1,11 @@
 """/v1/scans: a product photo -> every code in it, read and resolved to its footprint.
 
-Decoding is CPU-bound and runs in the request: a phone photo with a code takes ~0.1 s, but a
-40 MP image with no code runs every fallback pass (~4-6.5 s on one core, ~340 MB peak RSS).
-That is well inside gunicorn's default 30 s worker timeout, but each such scan holds a sync
-worker, which is why the endpoint is rate limited per IP. If scans grow, serve /v1/scans from
-its own gunicorn pool so lookups never queue behind decoding.
+A phone photo with a code decodes in ~0.1 s; a 40 MP photo with no code would run every
+fallback pass (~4-15 s, ~340 MB peak RSS). So decoding runs in a bounded pool per worker
+(app/offload.py: SCAN_CONCURRENCY at once, in a real thread beside the request loop under
+gevent; others wait SCAN_QUEUE_SECONDS, then 503), within a time budget per photo
+(SCAN_TIME_BUDGET_SECONDS), and the endpoint is rate limited per client across workers: scans
+queue behind scans, lookups never do (bench/abuse.py scans).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from app.core.errors import InvalidInput, UnsupportedMediaType
 from app.core.scans import scan
 from app.db import get_catalogue
 from app.errors import error_body
+from app.offload import Slots
 from app.routes import Blueprint, alt_responses, lang, today
 from schemas.common import LANG_PARAMETER, dump
 from schemas.scans import ScanResponseSchema, ScanUpload
@@ -54,6 +56,7 @@ class ScanResource(MethodView):
         (415, "Not an image, or a format Tanji does not read"),
         (422, "No image sent, or an empty, corrupt or truncated image"),
         (429, "Over SCAN_RATE_LIMIT for this client; see Retry-After"),
+        (503, "Every decoding slot stayed busy for SCAN_QUEUE_SECONDS; see Retry-After"),
         parameters=[LANG_PARAMETER],
     )
     def post(self, image: FileStorage | None = None):
@@ -64,14 +67,28 @@ class ScanResource(MethodView):
             _photo(image),
             get_catalogue(),
             limits=DecodeLimits(
-                max_pixels=config["SCAN_MAX_PIXELS"], max_frames=config["SCAN_MAX_FRAMES"]
+                max_pixels=config["SCAN_MAX_PIXELS"],
+                max_frames=config["SCAN_MAX_FRAMES"],
+                time_budget=config["SCAN_TIME_BUDGET_SECONDS"],
             ),
             today=today(),
             public_base_url=config["PUBLIC_BASE_URL"],
             max_bytes=config["MAX_UPLOAD_BYTES"],
+            run=_slots().run,
         )
         # Dumped here (not by @blp.response) because localized fields need the language.
         return jsonify(dump(_response, ScanResponseSchema.build(result, error_body), lang=language))
+
+
+def _slots() -> Slots:
+    """This app's decoding slots (SCAN_CONCURRENCY per worker)."""
+    slots = current_app.extensions.get("tanji_scan_slots")
+    if slots is None:
+        config = current_app.config
+        slots = current_app.extensions["tanji_scan_slots"] = Slots(
+            config["SCAN_CONCURRENCY"], config["SCAN_QUEUE_SECONDS"], "scan"
+        )
+    return slots
 
 
 def _photo(upload: FileStorage | None) -> bytes:

@@ -11,24 +11,36 @@ from decimal import Decimal
 
 from sqlite_utils import Database
 
-from app.core.errors import InvalidInput
+from app.core.errors import InvalidInput, Unavailable
 from app.core.saved_households import Entry, Household
-from app.storage.transactions import write_transaction
+from app.storage.transactions import checkpoint_truncate, write_transaction
 
 #: Every table that holds household data; delete and the tests check all of them.
 TABLES = ("household_entries", "households")
 
 
 class SqliteHouseholds:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, wait_ms: int | None = None) -> None:
+        """``wait_ms``: how long a write waits for another write before Unavailable (503);
+        None: the connection's busy timeout."""
         self.db = db
+        self.wait_ms = wait_ms
 
     def _secure_delete(self) -> None:
         # Overwrite deleted content with zeros instead of leaving it in free pages.
         self.db.execute("PRAGMA secure_delete = ON")
 
-    def create(self, household: Household) -> None:
-        with write_transaction(self.db):
+    def create(self, household: Household, *, limit: int | None = None) -> None:
+        """Raises Unavailable if the store already keeps ``limit`` households."""
+        with write_transaction(self.db, wait_ms=self.wait_ms):
+            if limit is not None:
+                count = self.db.execute("select count(*) from households").fetchone()[0]
+                if count >= limit:
+                    raise Unavailable(
+                        "Tanji keeps no more saved households for now; try again later.",
+                        limit=limit,
+                        retry_after=3600,
+                    )
             self.db.execute(
                 "insert into households (id, token_hash, household_size, province, "
                 "consent_version, consent_given_at, last_active_on) values (?, ?, ?, ?, ?, ?, ?)",
@@ -49,21 +61,26 @@ class SqliteHouseholds:
         return _household(rows[0]) if rows else None
 
     def touch(self, household_id: str, day: dt.date) -> None:
-        with write_transaction(self.db):
-            self.db.execute(
-                "update households set last_active_on = ? where id = ?",
-                [day.isoformat(), household_id],
-            )
+        """Best effort, and never waits: a read (which touches) must not queue behind a write
+        or fail on a read-only file; a missed touch is retried on the next use."""
+        try:
+            with write_transaction(self.db, wait_ms=0):
+                self.db.execute(
+                    "update households set last_active_on = ? where id = ?",
+                    [day.isoformat(), household_id],
+                )
+        except Unavailable:
+            pass
 
     def set_token_hash(self, household_id: str, token_hash: str) -> None:
-        with write_transaction(self.db):
+        with write_transaction(self.db, wait_ms=self.wait_ms):
             self.db.execute(
                 "update households set token_hash = ? where id = ?", [token_hash, household_id]
             )
 
     def add_entry(self, entry: Entry, *, limit: int) -> None:
         """Raises InvalidInput (field entries) if the household already has ``limit`` entries."""
-        with write_transaction(self.db):
+        with write_transaction(self.db, wait_ms=self.wait_ms):
             count = self.db.execute(
                 "select count(*) from household_entries where household_id = ?",
                 [entry.household_id],
@@ -94,7 +111,7 @@ class SqliteHouseholds:
 
     def remove_entry(self, household_id: str, entry_id: str) -> bool:
         """True if an entry of this household was deleted."""
-        with write_transaction(self.db):
+        with write_transaction(self.db, wait_ms=self.wait_ms):
             cursor = self.db.execute(
                 "delete from household_entries where household_id = ? and id = ?",
                 [household_id, entry_id],
@@ -115,22 +132,25 @@ class SqliteHouseholds:
     def delete(self, household_id: str) -> None:
         """Delete the household and all of its rows, in one transaction."""
         self._secure_delete()
-        with write_transaction(self.db):
+        with write_transaction(self.db, wait_ms=self.wait_ms):
             self.db.execute("delete from household_entries where household_id = ?", [household_id])
             self.db.execute("delete from households where id = ?", [household_id])
+        checkpoint_truncate(self.db)
 
     def purge(self, inactive_before: dt.date) -> int:
         """Delete households last used before ``inactive_before``; returns how many."""
         self._secure_delete()
-        with write_transaction(self.db):
+        with write_transaction(self.db, wait_ms=self.wait_ms):
             stale = "select id from households where last_active_on < ?"
             params = [inactive_before.isoformat()]
             self.db.execute(
                 f"delete from household_entries where household_id in ({stale})", params
             )
-            return self.db.execute(
+            removed = self.db.execute(
                 "delete from households where last_active_on < ?", params
             ).rowcount
+        checkpoint_truncate(self.db)
+        return removed
 
 
 def _household(row: dict) -> Household:

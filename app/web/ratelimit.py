@@ -1,46 +1,75 @@
-"""Per-client-IP rate limits (flask-limiter) for the expensive endpoint, POST /v1/scans;
-counters in memory by default, so no IP address is stored anywhere persistent."""
+"""Per-client rate limits (flask-limiter) for the endpoints that cost CPU or disk: photo scans,
+and saved-household writes (creation has a tighter limit of its own). Counters are shared by
+every worker on the machine (app/storage/ratelimit.py, in /dev/shm, addresses hashed) unless
+RATELIMIT_STORAGE_URI points elsewhere (redis:// for several machines)."""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask.blueprints import Blueprint
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from app.db import ratelimit_storage_uri
+from app.errors import RETRY_AFTER_SECONDS
 
-def init_app(app: Flask, scans: Blueprint) -> Limiter:
+#: The saved-household creation view (POST /v1/households).
+CREATE_ENDPOINT = "households.Households"
+WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
+
+
+def init_app(app: Flask, scans: Blueprint, households: Blueprint) -> Limiter:
     """One limiter per app, so each test app counts from zero.
 
     Keyed on the peer address: behind a reverse proxy, wrap the app in werkzeug's ProxyFix
     so that is the client's address rather than the proxy's.
 
     flask-limiter hooks every request of the app, and on a cached label lookup those hooks
-    cost more than the lookup itself (measured: ~175 us of ~400 us). Only the scans
-    blueprint is limited, so its hooks are moved to that blueprint's scope.
+    cost more than the lookup itself (measured: ~175 us of ~400 us). Only the limited
+    blueprints are limited, so its hooks are moved to their scopes.
     """
+    config = app.config
     limiter = Limiter(
         key_func=get_remote_address,
-        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        storage_uri=ratelimit_storage_uri(config),
         headers_enabled=True,  # X-RateLimit-* on every limited response, Retry-After on 429
         default_limits=[],
     )
-    limiter.limit(lambda: app.config["SCAN_RATE_LIMIT"], methods=["POST"])(scans)
+    limiter.limit(lambda: config["SCAN_RATE_LIMIT"], methods=["POST"])(scans)
+    # Every household write (entries, token, delete) counts against one budget per client;
+    # creating households against a tighter one: each is a row anyone could mint.
+    limiter.shared_limit(
+        lambda: config["HOUSEHOLD_WRITE_RATE_LIMIT"],
+        scope="household-writes",
+        methods=WRITE_METHODS,
+    )(households)
+    limiter.shared_limit(
+        lambda: config["HOUSEHOLD_CREATE_RATE_LIMIT"],
+        scope="household-create",
+        methods=["POST"],
+        exempt_when=lambda: request.endpoint != CREATE_ENDPOINT,
+    )(households)
     hooks = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
     before = [list(registry.get(None, [])) for registry in hooks]
     limiter.init_app(app)
     for registry, existing in zip(hooks, before, strict=True):
         added = registry.get(None, [])[len(existing) :]
         registry[None] = existing
-        registry.setdefault(scans.name, []).extend(added)
-    # Flask runs after_request functions in reverse: this one runs after the limiter's.
-    app.after_request_funcs[scans.name].insert(0, _retry_after_only_on_429)
+        for blueprint in (scans, households):
+            registry.setdefault(blueprint.name, []).extend(added)
+    for blueprint in (scans, households):
+        # Flask runs after_request functions in reverse: this one runs after the limiter's.
+        app.after_request_funcs[blueprint.name].insert(0, _retry_after_only_on_429)
     return limiter
 
 
 def _retry_after_only_on_429(response: Response) -> Response:
     """flask-limiter sends Retry-After with every limited response; keep it where it means
-    something (429), and leave the X-RateLimit-* headers for clients that pace themselves."""
-    if response.status_code != 429:
+    something (429, 503), and leave the X-RateLimit-* headers for clients that pace themselves."""
+    if response.status_code == 503:
+        # The limiter replaced our Retry-After with its window's reset; the error body has ours.
+        errors = (response.get_json(silent=True) or {}).get("errors") or {}
+        response.headers["Retry-After"] = str(errors.get("retry_after", RETRY_AFTER_SECONDS))
+    elif response.status_code != 429:
         response.headers.pop("Retry-After", None)
     return response

@@ -307,9 +307,17 @@ def test_rate_limit_answers_429_with_retry_after(make_app):
 
 
 def test_rate_limit_default_is_configured(make_app):
+    from app.config import Config
+    from app.db import ratelimit_storage_uri
+
     app = make_app()
     assert app.config["SCAN_RATE_LIMIT"] == "30 per minute"
+    # Tests count in memory per app; served workers share one machine-wide store by default
+    # (in shared memory, never on disk), so the limit counts per client across workers.
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert Config.RATELIMIT_STORAGE_URI is None
+    default = ratelimit_storage_uri({"RATELIMIT_STORAGE_URI": None, "DATABASE": "/x/tanji.db"})
+    assert default.startswith("tanji-sqlite:///dev/shm/")
     # The photo limit is /v1/scans' own (tests/routes/test_limits.py); JSON bodies stay small.
     assert app.config["MAX_UPLOAD_BYTES"] == 15 * 1024 * 1024
     assert app.config["MAX_CONTENT_LENGTH"] == app.config["MAX_JSON_BYTES"] == 512 * 1024

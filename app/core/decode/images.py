@@ -36,6 +36,9 @@ class DecodeLimits:
     max_pixels: int = 40_000_000  # refuse larger images from the header, before decoding pixels
     max_frames: int = 100  # animated GIF/TIFF/WebP with more frames are refused from the header
     work_size: int = 1600  # longest side of the working image for the first passes
+    # Seconds of decoding one photo may use: once spent, no further pass starts (a photo of
+    # noise would otherwise run every fallback pass, up to ~15 s at 40 MP). None: no budget.
+    time_budget: float | None = None
 
 
 _ORIENTATION = 0x0112  # EXIF tag

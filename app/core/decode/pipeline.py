@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import zxingcpp
@@ -45,6 +46,8 @@ class DecodeResult:
     passes: tuple[str, ...]  # pipeline passes that ran, in order, for diagnostics
 
 
+#: The last entry of DecodeResult.passes when the time budget ran out before the passes did.
+STOPPED = "stopped:time-budget"
 # Upscaling factors for small images, tried in turn (zxing-cpp itself only tries smaller scales).
 UPSCALES = (2.0, 3.0)
 _LIMITS = DecodeLimits()
@@ -59,6 +62,7 @@ def decode_image(
     --without measures what each pass buys. Raises ImageError (empty, corrupt or truncated), UnsupportedMediaType (not an image, or a
     format Tanji does not read) and PayloadTooLarge (over the pixel or frame limits).
     """
+    started = time.monotonic()
     image = open_image(data, limits)
     fmt = image.format or "?"
     stored_size = image.size  # before any JPEG draft reduction and before EXIF orientation
@@ -85,7 +89,9 @@ def decode_image(
     small, _ = downscale(gray, limits.work_size)
     work = small.transpose(transpose) if transpose is not None else small
     scale = work.width / width
-    pipeline = _Pipeline(width, height, skip)
+    budget = limits.time_budget
+    deadline = started + budget if budget is not None else None
+    pipeline = _Pipeline(width, height, skip, deadline)
 
     def to_original(factor: float) -> Mapper:
         return lambda x, y: (round(x * factor), round(y * factor))
@@ -135,7 +141,7 @@ def decode_image(
             pipeline.zbar("zbar:half", half, to_original(work.width / half.width / scale))
 
     # Pass 5: full resolution, for small codes in big photos.
-    elif scale < 1:
+    elif scale < 1 and not pipeline.out_of_time():
         full = load_gray(open_image(data, limits), fmt, None)[0] if full_res_available else gray
         full = full.transpose(transpose) if transpose is not None else full
         identity = to_original(1.0)
@@ -152,10 +158,17 @@ def decode_image(
 class _Pipeline:
     """Collects symbols across passes, normalising, validating and de-duplicating them."""
 
-    def __init__(self, width: int, height: int, skip: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        skip: frozenset[str] = frozenset(),
+        deadline: float | None = None,
+    ) -> None:
         self.width = width
         self.height = height
         self.skip = skip
+        self.deadline = deadline
         self.symbols: dict[tuple[str, str], Symbol] = {}
         self.passes: list[str] = []
 
@@ -191,8 +204,17 @@ class _Pipeline:
         for read in reads:
             self._add(read, mapper)
 
+    def out_of_time(self) -> bool:
+        """True once the photo's time budget is spent; the passes list then ends with
+        "stopped:time-budget", so a client (and bench/abuse.py) can see the scan was cut short."""
+        if self.deadline is None or time.monotonic() < self.deadline:
+            return False
+        if not self.passes or self.passes[-1] != STOPPED:
+            self.passes.append(STOPPED)
+        return True
+
     def _run(self, name: str) -> bool:
-        if any(name.startswith(prefix) for prefix in self.skip):
+        if any(name.startswith(prefix) for prefix in self.skip) or self.out_of_time():
             return False
         self.passes.append(name)
         return True

@@ -1,0 +1,45 @@
+"""Security headers: ``nosniff`` on every response, and a Content-Security-Policy on every
+HTML page that refuses framing, except the embeddable label (/embed/...), which retailers
+frame from their own origins.
+
+One after_request function, a couple of microseconds on a lookup; flask-talisman would add
+HTTPS redirects and several hooks a JSON lookup does not need (TLS is nginx's job, or
+make run's TANJI_TLS_* flags).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+
+#: Label pages: their own inline styles, nothing else; no framing, no forms, no base tag.
+_PAGE = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'none'"
+)
+PAGE_CSP = f"{_PAGE}; frame-ancestors 'none'"
+#: The embeddable label: the same page, framable from any origin.
+EMBED_CSP = f"{_PAGE}; frame-ancestors *"
+#: Swagger UI (/docs): its script and styles from the CDN flask-smorest loads them from.
+DOCS_CSP = (
+    "default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
+    "https://cdn.jsdelivr.net; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
+
+
+def init_app(app: Flask) -> None:
+    docs = app.config.get("OPENAPI_SWAGGER_UI_PATH") or "/docs"
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers["X-Content-Type-Options"] = "nosniff"
+        if response.mimetype == "text/html":
+            if request.path.startswith("/embed/"):
+                headers["Content-Security-Policy"] = EMBED_CSP
+            else:
+                csp = DOCS_CSP if request.path.rstrip("/") == docs.rstrip("/") else PAGE_CSP
+                headers["Content-Security-Policy"] = csp
+                headers["X-Frame-Options"] = "DENY"
+        return response
