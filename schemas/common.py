@@ -64,12 +64,54 @@ class Translations(fields.Field):
         return {language: translate(value, language) for language in LANGUAGES}
 
 
+#: JSON Schema of values computed by methods, whose type apispec cannot see (metadata=...).
+STRING = {"type": "string"}
+NULLABLE_STRING = {"type": ["string", "null"]}
+DATE = {"type": "string", "format": "date"}
+NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+#: Every decimal Tanji sends: a plain decimal string, exact (never a JSON number).
+DECIMAL = {"type": "string", "format": "decimal", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
+NULLABLE_DECIMAL = {**DECIMAL, "type": ["string", "null"]}
+TRANSLATIONS = {
+    "type": "object",
+    "properties": {"zh-CN": {"type": "string"}, "en": {"type": "string"}},
+    "required": ["zh-CN", "en"],
+}
+
+
+def obj(*, nullable: bool = False, optional: tuple[str, ...] = (), **properties: Any) -> dict:
+    """An object schema whose properties are all present (except ``optional`` ones)."""
+    return {
+        "type": ["object", "null"] if nullable else "object",
+        "properties": properties,
+        "required": [name for name in properties if name not in optional],
+    }
+
+
+def lang_field() -> fields.Function:
+    """The language a response is in."""
+    return fields.Function(
+        lambda _: current_lang(),
+        metadata={
+            "type": "string",
+            "enum": list(LANGUAGES),
+            "description": "Language of the texts",
+        },
+    )
+
+
 class DecimalIn(fields.Decimal):
-    """A decimal in a request: a plain decimal string ("12.5", preferred) or a JSON number,
-    read exactly (app.parsing never turns a number into a float) and bounded by
-    app.core.bounds, so no input can overflow the arithmetic behind it."""
+    """A decimal in a request: a plain decimal string ("12.5") or a JSON integer, bounded by
+    app.core.bounds so no input can overflow the arithmetic behind it. A JSON number with a
+    fraction or exponent is refused, as the ingest API refuses it: 0.1 has no exact binary
+    form, and a client that sends one has already rounded (the spec says the same)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise ValidationError(
+                'Send a decimal as a string (e.g. "12.5") or a whole number; '
+                "JSON numbers with a fraction or exponent are not exact."
+            )
         try:
             return bounds.parse_decimal(value)
         except InvalidInput as error:
@@ -101,15 +143,20 @@ class ErrorSchema(Schema):
     status = fields.String(
         required=True, metadata={"description": "HTTP status name", "example": "Not Found"}
     )
-    message = fields.String(metadata={"description": "What went wrong, for a person"})
+    message = fields.String(
+        required=True, metadata={"description": "What went wrong, for a person"}
+    )
     errors = fields.Dict(
+        required=True,
         metadata={
+            **obj(reason=STRING),
+            "additionalProperties": True,
             "description": (
                 "Details. Domain errors carry a machine-readable `reason` (not_a_code, invalid_code, "
                 "not_found, ...) and fields such as `expected_check_digit`; request validation errors "
                 "are keyed by location (json, query, files) then field."
-            )
-        }
+            ),
+        },
     )
 
 
