@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from flask import current_app
@@ -101,19 +102,23 @@ def lang_field() -> fields.Function:
 
 
 class DecimalIn(fields.Decimal):
-    """A decimal in a request: a plain decimal string ("12.5") or a JSON integer, bounded by
-    app.core.bounds so no input can overflow the arithmetic behind it. A JSON number with a
-    fraction or exponent is refused, as the ingest API refuses it: 0.1 has no exact binary
-    form, and a client that sends one has already rounded (the spec says the same)."""
+    """A decimal in a request: a plain decimal string ("12.5") or a JSON integer (as JSON
+    Schema counts them, so 2.0 is one), bounded by app.core.bounds so no input can overflow
+    the arithmetic behind it. A JSON number with a fraction is refused, as the ingest API
+    refuses it: 0.1 has no exact binary form, so a client that sends one has already rounded."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if not isinstance(value, str | int) or isinstance(value, bool):
+        whole = isinstance(value, int) or (
+            isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value()
+        )
+        if isinstance(value, bool) or not (isinstance(value, str) or whole):
             raise ValidationError(
                 'Send a decimal as a string (e.g. "12.5") or a whole number; '
-                "JSON numbers with a fraction or exponent are not exact."
+                "JSON numbers with a fraction are not exact."
             )
         try:
-            return bounds.parse_decimal(value)
+            # A whole JSON number (2.0, 1e3) is read as the integer it is: 2, 1000.
+            return bounds.parse_decimal(value if isinstance(value, str) else int(value))
         except InvalidInput as error:
             raise ValidationError(error.message) from None
 
