@@ -117,10 +117,11 @@ class DecimalIn(fields.Decimal):
                 "JSON numbers with a fraction are not exact."
             )
         try:
-            # A whole JSON number (2.0, 1e3) is read as the integer it is: 2, 1000.
-            return bounds.parse_decimal(value if isinstance(value, str) else int(value))
+            number = bounds.parse_decimal(value)  # bounded before any arithmetic on it
         except InvalidInput as error:
             raise ValidationError(error.message) from None
+        # A whole JSON number (2.0, 1e3) is read as the integer it is: 2, 1000.
+        return number if isinstance(value, str) else number.quantize(Decimal(1))
 
 
 class Day(fields.Date):
