@@ -11,6 +11,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, post_load, pre_load, validate
 
+from app.config import Config
 from app.core.activities import CAR_FUELS, KINDS, Activity, given_season
 from app.core.estimator import (
     GRID_REGIONS,
@@ -205,7 +206,10 @@ EstimateRequest = type(
         ),
         "purchases": fields.List(
             fields.Nested(PurchaseIn),
-            metadata={"description": "At most HOUSEHOLD_PURCHASE_LIMIT (2000) lines"},
+            metadata={
+                "description": "At most HOUSEHOLD_PURCHASE_LIMIT (2000) lines",
+                "maxItems": Config.HOUSEHOLD_PURCHASE_LIMIT,
+            },
         ),
     },
 )
