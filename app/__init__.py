@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, request
 from flask_smorest import Api
 
-from app import cli, clock, db, errors, i18n, parsing
+from app import cli, clock, db, errors, i18n, parsing, spec
 from app.config import Config
 from app.http import ResponseCache
 from schemas.common import ErrorSchema
@@ -71,7 +71,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     from app.web import cors, labels, ratelimit, security
 
-    api = TanjiApi(app)
+    api = TanjiApi(app, spec_kwargs={"marshmallow_plugin": spec.Plugin()})
+    spec.init_api(api)
     for module in (
         products,
         resolve,

@@ -84,9 +84,11 @@ class Config:
     PACT_DELIVERY_THREAD = True
 
     # flask-smorest / OpenAPI
-    API_TITLE = "Tanji 碳迹 API"
+    # ASCII: generators derive the client's package name from it (pip refuses "碳迹").
+    API_TITLE = "Tanji API"
     API_VERSION = "1.0.0"
-    OPENAPI_VERSION = "3.0.3"
+    # 3.1: a nullable object is anyOf [$ref, null], which generators type as Model | None.
+    OPENAPI_VERSION = "3.1.0"
     OPENAPI_URL_PREFIX = "/"
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "/docs"
@@ -94,7 +96,7 @@ class Config:
     API_SPEC_OPTIONS = {
         "info": {
             "description": (
-                "Certified product carbon-footprint (PCF) lookups for labels under GB/T 24067-2024 / "
+                "Tanji (碳迹): certified product carbon-footprint (PCF) lookups for labels under GB/T 24067-2024 / "
                 "ISO 14067, with provenance on every figure. Sample data is fictional and says so."
             ),
             "license": {"name": "Apache-2.0"},

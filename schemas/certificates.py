@@ -6,7 +6,18 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-from schemas.common import Localized, Translations, current_lang, localize
+from schemas.common import (
+    DATE,
+    DECIMAL,
+    NULLABLE_DATE,
+    NULLABLE_STRING,
+    STRING,
+    Localized,
+    Translations,
+    lang_field,
+    localize,
+    obj,
+)
 
 
 class QuantitySchema(Schema):
@@ -28,7 +39,9 @@ class PcfSchema(Schema):
     value = fields.Decimal(
         as_string=True, attribute="pcf", required=True, metadata={"example": "12.345"}
     )
-    unit = fields.Constant("kg CO2e", metadata={"description": "Always kg CO2e"})
+    unit = fields.Constant(
+        "kg CO2e", metadata={"type": "string", "enum": ["kg CO2e"], "description": "Always kg CO2e"}
+    )
     declaredUnitOfMeasurement = fields.String(attribute="declared_unit", required=True)
     declaredUnitAmount = fields.Decimal(
         as_string=True, attribute="declared_unit_amount", required=True
@@ -40,7 +53,7 @@ class StatusMixin(Schema):
         required=True,
         metadata={"description": "valid | expired | suspended | revoked | not_yet_valid"},
     )
-    status_label = fields.Function(lambda view: localize(view.status_label))
+    status_label = fields.Function(lambda view: localize(view.status_label), metadata=STRING)
     certified = fields.Boolean(
         required=True, metadata={"description": "True only when status is valid today"}
     )
@@ -70,10 +83,12 @@ class CertificateSchema(CertificateBriefSchema):
     stages = fields.Method(
         "get_stages",
         metadata={
-            "description": "Life-cycle stage -> kg CO2e per declared unit (decimal strings), when given"
+            "description": "Life-cycle stage -> kg CO2e per declared unit (decimal strings), when given",
+            "type": ["object", "null"],
+            "additionalProperties": DECIMAL,
         },
     )
-    reference_period = fields.Method("get_reference_period")
+    reference_period = fields.Method("get_reference_period", metadata=obj(start=DATE, end=DATE))
     stored_status = fields.String(
         attribute="certificate.status",
         metadata={
@@ -82,12 +97,16 @@ class CertificateSchema(CertificateBriefSchema):
     )
     status_reason = fields.String(attribute="certificate.status_reason", allow_none=True)
     status_changed_on = fields.Date(attribute="certificate.status_changed_on", allow_none=True)
-    verification = fields.Method("get_verification")
+    verification = fields.Method(
+        "get_verification", metadata=obj(verified_by=NULLABLE_STRING, verified_on=NULLABLE_DATE)
+    )
     characterization_factors = fields.String(
         attribute="certificate.characterization",
         metadata={"description": "IPCC GWP100 set: AR5 or AR6"},
     )
-    emission_factor_database = fields.Method("get_factor_database")
+    emission_factor_database = fields.Method(
+        "get_factor_database", metadata=obj(name=NULLABLE_STRING, version=NULLABLE_STRING)
+    )
     sample = fields.Boolean(
         attribute="certificate.sample", metadata={"description": "True for fictional sample data"}
     )
@@ -120,7 +139,9 @@ class ProductBriefSchema(Schema):
     name = Localized(required=True)
     names = Translations(attribute="name", dump_only=True)
     brand = fields.String()
-    category = fields.Method("get_category")
+    category = fields.Method(
+        "get_category", metadata=obj(id=STRING, name=STRING, pilot={"type": "boolean"})
+    )
     sales_unit = fields.Nested(QuantitySchema)
     net_content = fields.Nested(QuantitySchema, allow_none=True)
     sample = fields.Boolean(metadata={"description": "True for a fictional sample product"})
@@ -187,4 +208,4 @@ class HistorySchema(Schema):
 class CertificateWithProductSchema(CertificateSchema):
     product = fields.Nested(ProductBriefSchema, allow_none=True)
     history = fields.Nested(HistorySchema, allow_none=True)
-    lang = fields.Function(lambda _: current_lang())
+    lang = lang_field()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from flask import current_app
@@ -64,16 +65,63 @@ class Translations(fields.Field):
         return {language: translate(value, language) for language in LANGUAGES}
 
 
+#: JSON Schema of values computed by methods, whose type apispec cannot see (metadata=...).
+STRING = {"type": "string"}
+NULLABLE_STRING = {"type": ["string", "null"]}
+DATE = {"type": "string", "format": "date"}
+NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+#: Every decimal Tanji sends: a plain decimal string, exact (never a JSON number).
+DECIMAL = {"type": "string", "format": "decimal", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
+NULLABLE_DECIMAL = {**DECIMAL, "type": ["string", "null"]}
+TRANSLATIONS = {
+    "type": "object",
+    "properties": {"zh-CN": {"type": "string"}, "en": {"type": "string"}},
+    "required": ["zh-CN", "en"],
+}
+
+
+def obj(*, nullable: bool = False, optional: tuple[str, ...] = (), **properties: Any) -> dict:
+    """An object schema whose properties are all present (except ``optional`` ones)."""
+    return {
+        "type": ["object", "null"] if nullable else "object",
+        "properties": properties,
+        "required": [name for name in properties if name not in optional],
+    }
+
+
+def lang_field() -> fields.Function:
+    """The language a response is in."""
+    return fields.Function(
+        lambda _: current_lang(),
+        metadata={
+            "type": "string",
+            "enum": list(LANGUAGES),
+            "description": "Language of the texts",
+        },
+    )
+
+
 class DecimalIn(fields.Decimal):
-    """A decimal in a request: a plain decimal string ("12.5", preferred) or a JSON number,
-    read exactly (app.parsing never turns a number into a float) and bounded by
-    app.core.bounds, so no input can overflow the arithmetic behind it."""
+    """A decimal in a request: a plain decimal string ("12.5") or a JSON integer (as JSON
+    Schema counts them, so 2.0 is one), bounded by app.core.bounds so no input can overflow
+    the arithmetic behind it. A JSON number with a fraction is refused, as the ingest API
+    refuses it: 0.1 has no exact binary form, so a client that sends one has already rounded."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        whole = isinstance(value, int) or (
+            isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value()
+        )
+        if isinstance(value, bool) or not (isinstance(value, str) or whole):
+            raise ValidationError(
+                'Send a decimal as a string (e.g. "12.5") or a whole number; '
+                "JSON numbers with a fraction are not exact."
+            )
         try:
-            return bounds.parse_decimal(value)
+            number = bounds.parse_decimal(value)  # bounded before any arithmetic on it
         except InvalidInput as error:
             raise ValidationError(error.message) from None
+        # A whole JSON number (2.0, 1e3) is read as the integer it is: 2, 1000.
+        return number if isinstance(value, str) else number.quantize(Decimal(1))
 
 
 class Day(fields.Date):
@@ -101,15 +149,20 @@ class ErrorSchema(Schema):
     status = fields.String(
         required=True, metadata={"description": "HTTP status name", "example": "Not Found"}
     )
-    message = fields.String(metadata={"description": "What went wrong, for a person"})
+    message = fields.String(
+        required=True, metadata={"description": "What went wrong, for a person"}
+    )
     errors = fields.Dict(
+        required=True,
         metadata={
+            **obj(reason=STRING),
+            "additionalProperties": True,
             "description": (
                 "Details. Domain errors carry a machine-readable `reason` (not_a_code, invalid_code, "
                 "not_found, ...) and fields such as `expected_check_digit`; request validation errors "
                 "are keyed by location (json, query, files) then field."
-            )
-        }
+            ),
+        },
     )
 
 

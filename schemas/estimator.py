@@ -11,8 +11,15 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, post_load, pre_load, validate
 
+from app.config import Config
 from app.core.activities import CAR_FUELS, KINDS, Activity, given_season
-from app.core.estimator import Inputs, period_of
+from app.core.estimator import (
+    GRID_REGIONS,
+    MAX_HOUSEHOLD_SIZE,
+    OTHER_PROVINCES,
+    Inputs,
+    period_of,
+)
 from app.core.messages import Text
 from app.core.purchases import Purchase
 from app.i18n import translate
@@ -24,6 +31,15 @@ from schemas.common import (
     check_count,
     current_lang,
     localize,
+)
+
+#: What the core accepts as a household size and a province, for the spec.
+HOUSEHOLD_SIZE = {"minimum": 1, "maximum": MAX_HOUSEHOLD_SIZE}
+PROVINCE_PATTERN = "^(([Cc][Nn]-)?({}))?$".format(
+    "|".join(
+        "".join(f"[{c.upper()}{c.lower()}]" for c in code)
+        for code in (*GRID_REGIONS, *OTHER_PROVINCES)
+    )
 )
 
 
@@ -56,6 +72,18 @@ class HeatingIn(QuantityIn):
 
 
 class PeriodIn(Strict):
+    """A month, or start and end (the core refuses anything else)."""
+
+    OPENAPI = {
+        "oneOf": [
+            {
+                "required": ["month"],
+                "not": {"anyOf": [{"required": ["start"]}, {"required": ["end"]}]},
+            },
+            {"required": ["start", "end"], "not": {"required": ["month"]}},
+        ]
+    }
+
     start = Day(metadata={"description": "First day (inclusive)"})
     end = Day(metadata={"description": "Last day (inclusive)"})
     month = Month(metadata={"example": "2026-05"})
@@ -150,13 +178,14 @@ EstimateRequest = type(
     (_EstimateRequest,),
     {
         "period": fields.Nested(PeriodIn, required=True),
-        "household_size": fields.Integer(required=True, metadata={"example": 3}),
+        "household_size": fields.Integer(required=True, metadata={"example": 3, **HOUSEHOLD_SIZE}),
         "province": fields.String(
             validate=validate.Length(max=8),
             allow_none=True,
             metadata={
                 "description": "ISO 3166-2:CN code, e.g. GD or CN-GD; enables the regional "
-                "grid view"
+                "grid view",
+                "pattern": PROVINCE_PATTERN,
             },
         ),
         **{
@@ -177,7 +206,10 @@ EstimateRequest = type(
         ),
         "purchases": fields.List(
             fields.Nested(PurchaseIn),
-            metadata={"description": "At most HOUSEHOLD_PURCHASE_LIMIT (2000) lines"},
+            metadata={
+                "description": "At most HOUSEHOLD_PURCHASE_LIMIT (2000) lines",
+                "maxItems": Config.HOUSEHOLD_PURCHASE_LIMIT,
+            },
         ),
     },
 )

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from app.core.factors import BASES, BOUNDARIES
 from app.core.messages import Text
 from app.i18n import LANGUAGES, translate
-from schemas.common import LangQuery, localize
+from schemas.common import STRING, TRANSLATIONS, LangQuery, localize
 
 
 class FactorQuerySchema(LangQuery):
@@ -21,8 +21,8 @@ class FactorQuerySchema(LangQuery):
 class FactorSchema(Schema):
     id = fields.String(required=True)
     category = fields.String(required=True)
-    name = fields.Method("get_name")
-    names = fields.Method("get_names")
+    name = fields.Method("get_name", metadata=STRING)
+    names = fields.Method("get_names", metadata=TRANSLATIONS)
     value = fields.Decimal(as_string=True, required=True)
     unit = fields.String(required=True, metadata={"example": "kg CO2e/kWh"})
     basis = fields.String(required=True, metadata={"description": "CO2 or CO2e"})

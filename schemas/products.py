@@ -8,7 +8,7 @@ from marshmallow import Schema, fields
 
 from app.core.footprints import SAMPLE_NOTICE
 from schemas.certificates import CertificateBriefSchema, CertificateSchema, ProductBriefSchema
-from schemas.common import current_lang, localize
+from schemas.common import DECIMAL, NULLABLE_STRING, STRING, lang_field, localize, obj
 
 
 class FootprintSchema(Schema):
@@ -19,7 +19,7 @@ class FootprintSchema(Schema):
     value = fields.Decimal(
         as_string=True, required=True, metadata={"description": "kg CO2e per declared unit"}
     )
-    unit = fields.Constant("kg CO2e")
+    unit = fields.Constant("kg CO2e", metadata={"type": "string", "enum": ["kg CO2e"]})
     declaredUnitOfMeasurement = fields.String(required=True)
     declaredUnitAmount = fields.Decimal(as_string=True, required=True)
     per_sales_unit = fields.Decimal(
@@ -27,7 +27,18 @@ class FootprintSchema(Schema):
     )
     system_boundary = fields.String()
     provenance = fields.Dict(
-        metadata={"description": "certificate, body, standards, factor database and version"}
+        metadata={
+            "description": "certificate, body, standards, factor database and version",
+            **obj(
+                certificate=STRING,
+                certification_body=STRING,
+                standards={"type": "array", "items": STRING},
+                characterization_factors=STRING,
+                emission_factor_database=NULLABLE_STRING,
+                emission_factor_database_version=NULLABLE_STRING,
+                sample={"type": "boolean"},
+            ),
+        }
     )
 
 
@@ -39,11 +50,17 @@ class ProductFootprintSchema(ProductBriefSchema):
         required=True, metadata={"description": "The date statuses were evaluated for"}
     )
     footprint = fields.Method(
-        "get_footprint", metadata={"description": "Null when the product has no certificate"}
+        "get_footprint",
+        metadata={
+            "description": "Null when the product has no certificate",
+            "anyOf": [{"$ref": "#/components/schemas/Footprint"}, {"type": "null"}],
+        },
     )
     certificate = fields.Nested(CertificateSchema, attribute="current", allow_none=True)
     earlier_certificates = fields.List(fields.Nested(CertificateBriefSchema), attribute="earlier")
-    notice = fields.Method("get_notice")
+    notice = fields.Method(
+        "get_notice", metadata={**NULLABLE_STRING, "description": "Says when data is fictional"}
+    )
     benchmark = fields.Method(
         "get_benchmark",
         metadata={
@@ -51,10 +68,24 @@ class ProductFootprintSchema(ProductBriefSchema):
                 "Where the certified footprint stands among >= 5 certified products of the "
                 "same category, declared unit and boundary (as of the release); null when "
                 "not certified or too few peers"
-            )
+            ),
+            **obj(
+                nullable=True,
+                category=STRING,
+                declared_unit=STRING,
+                system_boundary=STRING,
+                peers={"type": "integer"},
+                median=DECIMAL,
+                value=DECIMAL,
+                unit=STRING,
+                percentile={"type": "integer"},
+                vs_median_pct={"type": "integer"},
+                as_of=NULLABLE_STRING,
+                text=STRING,
+            ),
         },
     )
-    lang = fields.Function(lambda _: current_lang())
+    lang = lang_field()
 
     def get_benchmark(self, fp: Any) -> dict[str, Any] | None:
         b = fp.benchmark

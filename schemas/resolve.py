@@ -6,8 +6,9 @@ from typing import Any
 
 from marshmallow import Schema, fields, pre_load, validate
 
+from app.config import Config
 from schemas.certificates import CertificateSchema
-from schemas.common import ErrorSchema, LangQuery, check_count, current_lang
+from schemas.common import ErrorSchema, LangQuery, check_count, lang_field
 from schemas.products import ProductFootprintSchema
 
 
@@ -26,7 +27,11 @@ class ResolveBatchRequest(Schema):
     codes = fields.List(
         fields.String(validate=validate.Length(max=4096)),
         required=True,
-        metadata={"description": "Scanned texts, at most RESOLVE_BATCH_LIMIT (100)"},
+        metadata={
+            "description": "Scanned texts, at most RESOLVE_BATCH_LIMIT (100)",
+            "minItems": 1,
+            "maxItems": Config.RESOLVE_BATCH_LIMIT,
+        },
     )
 
     @pre_load
@@ -62,7 +67,7 @@ class ResolutionSchema(Schema):
             "description": "For a certificate number or label QR: the scanned certificate, which may be older than the product's current one"
         },
     )
-    lang = fields.Function(lambda _: current_lang())
+    lang = lang_field()
 
 
 class BatchItemSchema(Schema):
@@ -78,7 +83,7 @@ class BatchResponseSchema(Schema):
     results = fields.List(
         fields.Nested(BatchItemSchema), required=True, metadata={"description": "In request order"}
     )
-    lang = fields.Function(lambda _: current_lang())
+    lang = lang_field()
 
     @staticmethod
     def build(items: list[Any], error_body: Any) -> dict[str, Any]:

@@ -15,9 +15,9 @@ from marshmallow import Schema, fields, post_load, validate
 from app.core.activities import CAR_FUELS
 from app.core.errors import InvalidInput
 from app.core.estimator import period_of
-from app.core.saved_households import ENTRY_KINDS
+from app.core.saved_households import CONSENT_VERSION, ENTRY_KINDS
 from schemas.common import Day, DecimalIn, LangQuery, Localized, Month, Translations, current_lang
-from schemas.estimator import QuantityIn, Strict
+from schemas.estimator import HOUSEHOLD_SIZE, PROVINCE_PATTERN, QuantityIn, Strict
 
 
 # -- requests ----------------------------------------------------------------------------
@@ -28,14 +28,21 @@ class EstimateQuery(LangQuery):
 
 
 class HouseholdIn(Strict):
-    consent = fields.Boolean(required=True, metadata={"description": "Must be true"})
+    consent = fields.Boolean(
+        required=True, metadata={"description": "Must be true", "enum": [True]}
+    )
     consent_version = fields.String(
         required=True,
         validate=validate.Length(max=32),
-        metadata={"description": "Version of the consent text agreed to"},
+        metadata={
+            "description": "Version of the consent text agreed to (GET /v1/households/consent)",
+            "enum": [CONSENT_VERSION],
+        },
     )
-    household_size = fields.Integer(required=True)
-    province = fields.String(validate=validate.Length(max=8), allow_none=True)
+    household_size = fields.Integer(required=True, metadata=HOUSEHOLD_SIZE)
+    province = fields.String(
+        validate=validate.Length(max=8), allow_none=True, metadata={"pattern": PROVINCE_PATTERN}
+    )
 
 
 class EntryIn(Strict):

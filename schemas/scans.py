@@ -7,12 +7,14 @@ from typing import Any
 from flask_smorest.fields import Upload
 from marshmallow import EXCLUDE, Schema, fields
 
-from schemas.common import ErrorSchema, Localized, current_lang
+from schemas.common import ErrorSchema, Localized, lang_field
 from schemas.resolve import ResolutionSchema
 
 
 class ScanUpload(Schema):
     """multipart/form-data with the photo in the ``image`` field."""
+
+    OPENAPI = {"required": ["image"]}  # the view refuses a multipart body without it (422)
 
     class Meta:
         unknown = EXCLUDE  # SDKs add thumbnails and metadata parts; only ``image`` matters
@@ -96,7 +98,7 @@ class ScanResponseSchema(Schema):
     passes = fields.List(
         fields.String(), metadata={"description": "Decoder passes that ran, for diagnostics"}
     )
-    lang = fields.Function(lambda _: current_lang())
+    lang = lang_field()
 
     @staticmethod
     def build(result: Any, error_body: Any) -> dict[str, Any]:

@@ -29,6 +29,8 @@ MAX_DECIMAL_CHARS = INT_DIGITS + 1 + FRACTION_DIGITS
 #: certificate validity, and a year away from datetime's limits either side.
 FIRST_DAY = dt.date(1900, 1, 1)
 LAST_DAY = dt.date(2199, 12, 31)
+#: A day as YYYY-MM-DD in the years of FIRST_DAY..LAST_DAY (the spec states it beside format: date).
+DAY_PATTERN = r"^(19|20|21)[0-9]{2}-[0-9]{2}-[0-9]{2}$"
 #: A month as YYYY-MM, within FIRST_DAY..LAST_DAY.
 MONTH_PATTERN = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$"
 

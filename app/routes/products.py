@@ -21,7 +21,17 @@ blp = Blueprint(
 _schema = ProductFootprintSchema()
 
 
-@blp.route("/<gtin>")
+#: Documented only (the view validates): what a GTIN path segment looks like.
+_GTIN_PARAMETER = {
+    "in": "path",
+    "name": "gtin",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^([0-9]{6,8}|[0-9]{12,14})$"},
+    "description": "GTIN-8, -12, -13 or -14, or a UPC-E (6-8 digits); the check digit must hold",
+}
+
+
+@blp.route("/<gtin>", parameters=[_GTIN_PARAMETER])
 class ProductResource(MethodView):
     init_every_request = False  # no state on self: one instance serves every request
 

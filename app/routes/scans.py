@@ -26,6 +26,19 @@ from schemas.scans import ScanResponseSchema, ScanUpload
 
 blp = Blueprint("scans", __name__, url_prefix="/v1/scans", description="Scan product photos")
 _response = ScanResponseSchema()
+#: Raw body types documented for a photo (generators need concrete types, not image/*); the
+#: view reads any image/* type, and the decoder decides whether it can read the bytes.
+RAW_IMAGE_TYPES = (
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/bmp",
+    "image/gif",
+    "image/tiff",
+    "image/heic",
+    "image/heif",
+    "application/octet-stream",
+)
 _RAW_BODY = {
     "description": (
         "Either multipart/form-data with the photo in `image`, or the raw photo as the body "
@@ -33,7 +46,7 @@ _RAW_BODY = {
     ),
     "content": {
         media_type: {"schema": {"type": "string", "format": "binary"}}
-        for media_type in ("image/*", "application/octet-stream")
+        for media_type in RAW_IMAGE_TYPES
     },
 }
 

@@ -61,15 +61,29 @@ def test_json_numbers_beyond_range_are_422_not_infinity(client, text):
     assert assert_error(resp, 422, "invalid_input")["errors"]["field"] == "electricity.amount"
 
 
-def test_json_numbers_are_read_exactly(client):
-    """A JSON number is accepted and read as written (never through a float)."""
+@pytest.mark.parametrize("number", ["0.1", "12.5", "1e-3", "2.50"])
+def test_json_numbers_with_a_fraction_are_refused(client, number):
+    """Decimals travel as strings (or whole numbers): 0.1 as a JSON number is not exact."""
     body = (
         '{"period": {"month": "2026-05"}, "household_size": 2,'
-        ' "electricity": {"amount": 0.100000000000001, "unit": "kWh"}}'
+        ' "electricity": {"amount": NUMBER, "unit": "kWh"}}'.replace("NUMBER", number)
     )
     resp = client.post("/v1/household/estimate", data=body, content_type="application/json")
-    assert resp.status_code == 200, resp.get_json()
-    assert resp.get_json()["lines"][0]["given"]["amount"] == "0.100000000000001"
+    error = assert_error(resp, 422, "invalid_input")
+    assert error["errors"]["field"] == "electricity.amount" and "string" in error["message"]
+
+
+def test_decimal_strings_and_whole_numbers_are_read_exactly(client):
+    # JSON integers as JSON Schema counts them: 250.0 and 1e3 are whole numbers too.
+    for amount, given in (('"0.100000000000001"', "0.100000000000001"), ("250", "250"),
+                          ("250.0", "250"), ("1e3", "1000")):  # fmt: skip
+        body = (
+            '{"period": {"month": "2026-05"}, "household_size": 2,'
+            ' "electricity": {"amount": AMOUNT, "unit": "kWh"}}'.replace("AMOUNT", amount)
+        )
+        resp = client.post("/v1/household/estimate", data=body, content_type="application/json")
+        assert resp.status_code == 200, resp.get_json()
+        assert resp.get_json()["lines"][0]["given"]["amount"] == given
 
 
 @pytest.mark.parametrize(
