@@ -34,8 +34,9 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def security_headers(response: Response) -> Response:
         headers = response.headers
-        headers["X-Content-Type-Options"] = "nosniff"
-        if response.mimetype == "text/html":
+        # add, not set: nothing else sets it, and set() first scans for an old value.
+        headers.add("X-Content-Type-Options", "nosniff")
+        if (headers.get("Content-Type") or "").startswith("text/html"):
             if request.path.startswith("/embed/"):
                 headers["Content-Security-Policy"] = EMBED_CSP
             else:
