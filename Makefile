@@ -18,10 +18,16 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+# Front-end packages the app serves itself (Swagger UI, zxing-wasm), exactly as package-lock.json
+# pins them; --ignore-scripts: no install script runs (swagger-ui-dist's would send analytics).
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
 system-deps:
 	@scripts/system-deps.sh
 
-setup: system-deps $(VENV)/.installed
+setup: system-deps $(VENV)/.installed node_modules/.installed
 
 run: setup
 	$(BIN)/flask --app app init-db
@@ -54,4 +60,4 @@ bench: setup
 	$(BIN)/python bench/lookup.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules

@@ -27,6 +27,17 @@ class TanjiApi(Api):
         return errors.http_error(error)
 
 
+def default_public_base_url(config: dict[str, Any]) -> str:
+    """http(s)://HOST:PORT, as `make run` serves; a wildcard bind address means this machine."""
+    host = str(config["HOST"])
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
+    scheme = "https" if config.get("TLS_CERT") and config.get("TLS_KEY") else "http"
+    return f"{scheme}://{host}:{config['PORT']}"
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.json = parsing.JSONProvider(app)
@@ -34,6 +45,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("TANJI")
     if test_config:
         app.config.update(test_config)
+    if not app.config["PUBLIC_BASE_URL"]:
+        app.config["PUBLIC_BASE_URL"] = default_public_base_url(app.config)
     if not app.config["DATABASE"]:
         app.config["DATABASE"] = os.path.join(app.instance_path, "tanji.db")
     # JSON bodies are small; /v1/scans and the ingest API raise their own limit per request.
@@ -61,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from app.routes import (
         admin,
         certificates,
+        digital_link,
         estimator,
         factors,
         health,
@@ -69,7 +83,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         saved_households,
         scans,
     )
-    from app.web import cors, labels, ratelimit, security
+    from app.web import assets, cors, labels, ratelimit, security
 
     api = TanjiApi(app, spec_kwargs={"marshmallow_plugin": spec.Plugin()})
     spec.init_api(api)
@@ -83,10 +97,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         estimator,
         saved_households,
         admin,
+        digital_link,
     ):
         api.register_blueprint(module.blp)
     admin.document_security(api)
     app.register_blueprint(labels.bp)
+    app.register_blueprint(assets.bp)
     ratelimit.init_app(app, scans.blp, saved_households.blp)
     cors.init_app(app)
     security.init_app(app)

@@ -11,10 +11,18 @@ class Config:
     # creates it, so a worker restarted after the file was deleted cannot silently serve a
     # new, empty catalogue.
     CREATE_DATABASE = True
-    # Public base URL of this service; Tanji label QR codes are <PUBLIC_BASE_URL>/c/<certificate number>.
-    PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+    # Host and port `make run` binds (TANJI_HOST, TANJI_PORT); the public base URL follows them.
+    HOST = "127.0.0.1"
+    PORT = 8000
+    # Public base URL of this service, where label QR codes lead (<base>/01/<gtin>, <base>/c/<number>);
+    # None means http(s)://HOST:PORT (https when TLS_CERT and TLS_KEY are set).
+    PUBLIC_BASE_URL = None
     # Pin "today" (YYYY-MM-DD) for certificate validity; None means the real date (UTC+8).
     TODAY = None
+    # Folder of the front-end packages served under /vendor/ (None: node_modules in the repository).
+    NODE_MODULES = None
+    # Cache-Control max-age, in seconds, of those package files (pinned by package-lock.json).
+    ASSET_MAX_AGE = 86400
     # Cache-Control max-age, in seconds, of GET lookups.
     CACHE_MAX_AGE = 60
     # Most scanned texts accepted by one POST /v1/resolve.
@@ -92,7 +100,10 @@ class Config:
     OPENAPI_URL_PREFIX = "/"
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "/docs"
-    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    # Swagger UI from the app's own /vendor/ route (node_modules, installed by `make setup`).
+    OPENAPI_SWAGGER_UI_URL = "/vendor/swagger-ui-dist/"
+    # No validator badge: Swagger UI would send the spec to validator.swagger.io.
+    OPENAPI_SWAGGER_UI_CONFIG = {"validatorUrl": None}
     API_SPEC_OPTIONS = {
         "info": {
             "description": (

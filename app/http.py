@@ -53,13 +53,15 @@ class ResponseCache:
     def __len__(self) -> int:
         return len(self._items)
 
-    def get_or_render(self, key: Hashable, render: Callable[[], Any]) -> CachedBody:
+    def get_or_render(
+        self, key: Hashable, render: Callable[[], Any], content_type: str = "application/json"
+    ) -> CachedBody:
         with self._lock:
             hit = self._items.get(key)
             if hit is not None:
                 self._items.move_to_end(key)
                 return hit
-        entry = self.prepare(render(), key_bytes=len(repr(key).encode()))
+        entry = self.prepare(render(), key_bytes=len(repr(key).encode()), content_type=content_type)
         if entry.size > self.max_bytes:
             return entry  # served, never kept: it would evict everything else
         with self._lock:
@@ -72,11 +74,17 @@ class ResponseCache:
                 self.bytes -= self._items.popitem(last=False)[1].size
         return entry
 
-    def prepare(self, data: Any, *, key_bytes: int = 0) -> CachedBody:
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    def prepare(
+        self, data: Any, *, key_bytes: int = 0, content_type: str = "application/json"
+    ) -> CachedBody:
+        """``data`` as JSON, or as it is when it is already bytes (an SVG label)."""
+        if isinstance(data, bytes):
+            body = data
+        else:
+            body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
         etag = hashlib.blake2b(body, digest_size=12).hexdigest()
         headers = (
-            ("Content-Type", "application/json"),
+            ("Content-Type", content_type),
             ("ETag", f'"{etag}"'),
             ("Cache-Control", self._cache_control),
             ("Vary", "Accept-Language"),
@@ -96,7 +104,10 @@ def respond(entry: CachedBody) -> Response:
     return CachedResponse(entry.body, headers=entry.headers)
 
 
-def json_lookup(key: Hashable, render: Callable[[], Any]) -> Response:
-    """Serve a cacheable lookup from the per-worker cache, rendering it on a miss."""
+def json_lookup(
+    key: Hashable, render: Callable[[], Any], content_type: str = "application/json"
+) -> Response:
+    """Serve a cacheable lookup from the per-worker cache, rendering it on a miss (``render``
+    returns JSON-able data, or the body's bytes in ``content_type``)."""
     cache: ResponseCache = current_app.extensions["tanji_response_cache"]
-    return respond(cache.get_or_render(key, render))
+    return respond(cache.get_or_render(key, render, content_type))

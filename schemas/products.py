@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from marshmallow import Schema, fields
 
+from app.core.digital_link import digital_link_path, label_image_path
 from app.core.footprints import SAMPLE_NOTICE
 from schemas.certificates import CertificateBriefSchema, CertificateSchema, ProductBriefSchema
 from schemas.common import DECIMAL, NULLABLE_STRING, STRING, lang_field, localize, obj
@@ -85,7 +87,24 @@ class ProductFootprintSchema(ProductBriefSchema):
             ),
         },
     )
+    label_url = fields.Method(
+        "get_label_url",
+        metadata={"description": "The label as an SVG image, to print or put in an <img>", **STRING},
+    )
+    digital_link = fields.Method(
+        "get_digital_link",
+        metadata={"description": "The product's GS1 Digital Link URI, for a label QR code", **STRING},
+    )
     lang = lang_field()
+
+    # Absolute URLs under the public base URL; dumped once per cached lookup, not per request.
+    def get_label_url(self, fp: Any) -> str:
+        return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + label_image_path(fp.product.gtin)
+
+    def get_digital_link(self, fp: Any) -> str:
+        return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + digital_link_path(
+            fp.product.gtin
+        )
 
     def get_benchmark(self, fp: Any) -> dict[str, Any] | None:
         b = fp.benchmark

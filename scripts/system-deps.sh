@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Make sure the system libraries Tanji loads are present: libzbar0 (pyzbar's decoder).
+# Make sure the system packages Tanji needs are present: libzbar0 (pyzbar's decoder), and
+# nodejs/npm (npm installs the front-end libraries the app serves, pinned by package-lock.json).
 # Installs them with apt when missing and we are root; otherwise says what to install.
 set -euo pipefail
 
 missing=()
 # grep without -q reads all of ldconfig's output: with pipefail, an early exit would fail the pipe.
 PATH="$PATH:/sbin:/usr/sbin" ldconfig -p 2>/dev/null | grep 'libzbar\.so\.0' >/dev/null || missing+=(libzbar0)
+command -v npm >/dev/null || missing+=(nodejs npm)
 for tool in "$@"; do            # optional extra Debian packages, e.g. wrk for benchmarks
   dpkg -s "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done

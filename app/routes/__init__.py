@@ -38,6 +38,11 @@ def today() -> dt.date:
     return clock.today(current_app.config["TODAY"])
 
 
+def public_url(path: str) -> str:
+    """``path`` (starting with /) under the public base URL, where labels and QR codes point."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
 def lang() -> str:
     """The response language (app.i18n.negotiate). Raises InvalidInput for an unknown ?lang=."""
     return i18n.negotiate(request)

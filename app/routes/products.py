@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from app import i18n
 from app.core.codes import normalize_gtin
+from app.core.digital_link import digital_link_path
 from app.core.footprints import lookup_product
 from app.db import get_catalogue
 from app.http import json_lookup
-from app.routes import Blueprint, alt_responses, cached_ok, lang, today
+from app.routes import Blueprint, alt_responses, cached_ok, lang, public_url, today
+from app.web.label_image import label_svg
 from schemas.common import LANG_PARAMETER, dump
 from schemas.products import ProductFootprintSchema
 
@@ -50,3 +53,39 @@ class ProductResource(MethodView):
         return json_lookup(
             key, lambda: dump(_schema, lookup_product(catalogue, gtin14, day), lang=language)
         )
+
+
+@blp.route("/<gtin>/label.svg")
+class ProductLabelImage(MethodView):
+    init_every_request = False
+
+    @blp.doc(
+        responses={
+            "200": {
+                "description": (
+                    "The label as a standalone SVG image (480 x 270, scalable) in Chinese and "
+                    "English: figure, status, certificate, and a QR code of the product's GS1 "
+                    "Digital Link"
+                ),
+                "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+                "headers": {"ETag": {"schema": {"type": "string"}}},
+            }
+        }
+    )
+    @alt_responses(304, 400, 404, 422)
+    def get(self, gtin: str):
+        """The product's bilingual label as an SVG image, to print or put in an <img>"""
+        gtin14 = normalize_gtin(gtin)
+        catalogue, day = get_catalogue(), today()
+        key = ("label.svg", catalogue.release_id(), day, gtin14)
+
+        def render() -> bytes:
+            svg = label_svg(
+                lookup_product(catalogue, gtin14, day),
+                qr_url=public_url(digital_link_path(gtin14)),
+                translate=i18n.translate,
+                languages=tuple(i18n.LANGUAGES),
+            )
+            return svg.encode()
+
+        return json_lookup(key, render, "image/svg+xml; charset=utf-8")
