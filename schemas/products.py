@@ -89,11 +89,17 @@ class ProductFootprintSchema(ProductBriefSchema):
     )
     label_url = fields.Method(
         "get_label_url",
-        metadata={"description": "The label as an SVG image, to print or put in an <img>", **STRING},
+        metadata={
+            "description": "The label as an SVG image, to print or put in an <img>",
+            **STRING,
+        },
     )
     digital_link = fields.Method(
         "get_digital_link",
-        metadata={"description": "The product's GS1 Digital Link URI, for a label QR code", **STRING},
+        metadata={
+            "description": "The product's GS1 Digital Link URI, for a label QR code",
+            **STRING,
+        },
     )
     lang = lang_field()
 

@@ -38,7 +38,20 @@ LINK_TYPE_PARAMETER = {
 }
 
 
-@blp.route("/<path:rest>")
+#: Documented only (the view validates with core.codes): the path after /01/.
+_PATH_PARAMETER = {
+    "in": "path",
+    "name": "rest",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^([0-9]{8}|[0-9]{12,14})(/(10|21|22|235)/[^/]+)*$"},
+    "description": (
+        "GTIN-8, -12, -13 or -14 (check digit must hold), then optional key qualifiers "
+        "`/10/{batch}`, `/21/{serial}` as the GS1 Digital Link standard writes them"
+    ),
+}
+
+
+@blp.route("/<path:rest>", parameters=[_PATH_PARAMETER])
 class DigitalLinkResource(MethodView):
     @blp.doc(
         responses={

@@ -55,7 +55,7 @@ class ProductResource(MethodView):
         )
 
 
-@blp.route("/<gtin>/label.svg")
+@blp.route("/<gtin>/label.svg", parameters=[_GTIN_PARAMETER])
 class ProductLabelImage(MethodView):
     init_every_request = False
 

@@ -17,13 +17,14 @@ _PAGE = (
     "base-uri 'none'; form-action 'none'"
 )
 PAGE_CSP = f"{_PAGE}; frame-ancestors 'none'"
-#: The embeddable label: the same page, framable from any origin.
-EMBED_CSP = f"{_PAGE}; frame-ancestors *"
-#: Swagger UI (/docs): its script and styles from the CDN flask-smorest loads them from.
+#: The embeddable label: the same page, framable from any origin, with its one script
+#: (/embed/frame.js, which reports the label's height to the embedding page).
+EMBED_CSP = f"{_PAGE}; script-src 'self'; frame-ancestors *"
+#: Swagger UI (/docs): its files from this app (/vendor/, installed from npm), never a CDN;
+#: flask-smorest's page starts it with an inline script.
 DOCS_CSP = (
-    "default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
-    "https://cdn.jsdelivr.net; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'"
 )
 

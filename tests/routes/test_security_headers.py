@@ -41,3 +41,11 @@ def test_only_the_embed_may_be_framed(client):
     csp = resp.headers["Content-Security-Policy"]
     assert "frame-ancestors *" in csp and "default-src 'none'" in csp
     assert "X-Frame-Options" not in resp.headers
+
+
+def test_the_docs_and_the_embed_load_scripts_only_from_this_app(client):
+    docs = client.get("/docs").headers["Content-Security-Policy"]
+    embed = client.get("/embed/products/09506000134352").headers["Content-Security-Policy"]
+    for csp in (docs, embed):
+        assert "http" not in csp  # no CDN or other origin
+        assert "script-src 'self'" in csp
