@@ -16,10 +16,11 @@ from tests.conftest import ROOT
 
 WATER = "09506000134352"
 #: openapi-python-client reads raw binary bodies as application/octet-stream only; the spec
-#: lists each image type /v1/scans takes, and this maps them for the generator.
+#: lists each image type /v1/scans takes (and label.svg sends), and this maps them for the
+#: generator.
 CONFIG = "post_hooks: []\ncontent_type_overrides:\n" + "".join(
     f"  image/{kind}: application/octet-stream\n"
-    for kind in ("jpeg", "png", "webp", "bmp", "gif", "tiff", "heic", "heif")
+    for kind in ("jpeg", "png", "webp", "bmp", "gif", "tiff", "heic", "heif", "svg+xml")
 )
 
 
