@@ -95,12 +95,7 @@ def import_command(file: Path, dry_run: bool) -> None:
     if rejected_rows:
         click.echo("Nothing was imported: fix the rejected rows and import the file again.")
         sys.exit(1)
-    if dry_run:
-        click.echo("Dry run: nothing was written.")
-    elif release is None:
-        click.echo("Nothing changed: the current release stays.")
-    else:
-        click.echo(f"Release {release} created.")
+    _echo_outcome(dry_run, release)
 
 
 @factors.command("import")
@@ -140,12 +135,7 @@ def factors_import_command(file: Path, dry_run: bool) -> None:
     if counts.rejected:
         click.echo("Nothing was loaded: fix the rejected rows and import the file again.")
         sys.exit(1)
-    if dry_run:
-        click.echo("Dry run: nothing was written.")
-    elif release is None:
-        click.echo("Nothing changed: the current release stays.")
-    else:
-        click.echo(f"Release {release} created.")
+    _echo_outcome(dry_run, release)
 
 
 @keys.command("create")
@@ -187,3 +177,13 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(catalog)
     app.cli.add_command(factors)
     app.cli.add_command(keys)
+
+
+def _echo_outcome(dry_run: bool, release: int | None) -> None:
+    """The last line of an import: what happened to the catalogue."""
+    if dry_run:
+        click.echo("Dry run: nothing was written.")
+    elif release is None:
+        click.echo("Nothing changed: the current release stays.")
+    else:
+        click.echo(f"Release {release} created.")

@@ -61,19 +61,6 @@ _RELEASE = insert_sql(
     ("id", "created_at", "source", "version", "products", "certificates", "factors", "content_hash",
      "sample", "row_count", "inserted", "revised", "status_changes", "unchanged"),
 )  # fmt: skip
-_BENCHMARK = insert_sql(
-    "category_benchmarks",
-    (
-        "release_id",
-        "category",
-        "declared_unit",
-        "system_boundary",
-        "as_of",
-        "peers",
-        "median",
-        "points",
-    ),
-)
 _EXISTING = (
     "select c.*, p.name_zh, p.name_en, p.brand, p.category, p.sales_unit_amount, "
     "p.sales_unit, p.net_content_amount, p.net_content_unit "
