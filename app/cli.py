@@ -170,7 +170,7 @@ def _or_fail(action):
     try:
         return action()
     except DomainError as error:
-        raise click.ClickException(error.message) from None
+        raise click.ClickException(str(error.message)) from None
 
 
 def init_app(app: Flask) -> None:

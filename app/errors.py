@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, TooManyReq
 
 from app import i18n
 from app.core import errors as domain
+from app.core.messages import Message, _
 
 #: Domain error -> HTTP status. The most specific class wins (checked in MRO order).
 STATUS = {
@@ -31,25 +32,31 @@ STATUS = {
 
 #: Errors raised by HTTP itself (routing, methods, framework limits), before or around any
 #: domain code: status -> (reason, message). Messages live here so they can be translated.
-HTTP_ERRORS: dict[int, tuple[str, str]] = {
-    400: ("bad_request", "The request could not be understood."),
-    401: ("unauthorized", "Credentials are missing or wrong."),
-    403: ("forbidden", "This is not allowed with these credentials."),
+HTTP_ERRORS: dict[int, tuple[str, Message]] = {
+    400: ("bad_request", _("The request could not be understood.")),
+    401: ("unauthorized", _("Credentials are missing or wrong.")),
+    403: ("forbidden", _("This is not allowed with these credentials.")),
     404: (
         "not_found",
-        "No such resource: check the path (the API is under /v1/; see /openapi.json).",
+        _("No such resource: check the path (the API is under /v1/; see /openapi.json)."),
     ),
     405: (
         "method_not_allowed",
-        "The resource does not accept {method}; the Allow header lists what it does.",
+        _("The resource does not accept %(method)s; the Allow header lists what it does."),
     ),
-    406: ("not_acceptable", "Tanji answers in application/json only."),
-    413: ("payload_too_large", "The request body is too large."),
-    415: ("unsupported_media_type", "The body's Content-Type is not one this resource reads."),
-    422: ("invalid_input", "The request is well formed but its values are invalid."),
-    429: ("rate_limited", "Too many requests; retry after the number of seconds in Retry-After."),
-    500: ("internal_error", "Something went wrong on Tanji's side; the error has been logged."),
-    503: ("unavailable", "The service cannot answer now; retry after the seconds in Retry-After."),
+    406: ("not_acceptable", _("Tanji answers in application/json only.")),
+    413: ("payload_too_large", _("The request body is too large.")),
+    415: ("unsupported_media_type", _("The body's Content-Type is not one this resource reads.")),
+    422: ("invalid_input", _("The request is well formed but its values are invalid.")),
+    429: (
+        "rate_limited",
+        _("Too many requests; retry after the number of seconds in Retry-After."),
+    ),
+    500: ("internal_error", _("Something went wrong on Tanji's side; the error has been logged.")),
+    503: (
+        "unavailable",
+        _("The service cannot answer now; retry after the seconds in Retry-After."),
+    ),
 }
 #: Seconds a client should wait before retrying a 503 that does not say otherwise.
 RETRY_AFTER_SECONDS = 5
@@ -92,14 +99,19 @@ def http_error_body(error: HTTPException) -> tuple[dict[str, Any], dict[str, str
     a 405, a framework 4xx, a 500, or a flask-smorest ``abort``)."""
     code = error.code or 500
     phrase = HTTPStatus(code).phrase
-    reason, message = HTTP_ERRORS.get(code, (phrase.lower().replace(" ", "_"), phrase + "."))
+    reason, message = HTTP_ERRORS.get(
+        code, (phrase.lower().replace(" ", "_"), Message(phrase + "."))
+    )
     data = getattr(error, "data", None) or {}
     errors = {"reason": data.get("reason", reason)}
     errors.update(data.get("errors") or data.get("messages") or {})
     body = {
         "code": code,
         "status": phrase,
-        "message": data.get("message") or message.format(method=request.method),
+        "message": i18n.translate(
+            data.get("message") or _with_method(message, request.method),
+            i18n.negotiate(request, strict=False),
+        ),
         "errors": errors,
     }
     # Werkzeug's own headers (Allow on a 405) minus its HTML Content-Type, then ours.
@@ -107,6 +119,11 @@ def http_error_body(error: HTTPException) -> tuple[dict[str, Any], dict[str, str
     headers.update(error_headers(code))
     headers.update(data.get("headers") or {})
     return body, headers
+
+
+def _with_method(message: Message, method: str) -> Message:
+    """The 405 message names the method; the others have no parameters."""
+    return Message(message.msgid, {"method": method}) if "%(method)s" in message.msgid else message
 
 
 def http_error(error: HTTPException) -> Response | HTTPException:
@@ -141,8 +158,14 @@ def init_app(app: Flask) -> None:
             {
                 "code": 429,
                 "status": HTTPStatus(429).phrase,
-                "message": f"Too many requests: the limit is {error.description}. "
-                "Retry after the number of seconds in Retry-After.",
+                "message": i18n.translate(
+                    _(
+                        "Too many requests: the limit is %(limit)s. "
+                        "Retry after the number of seconds in Retry-After.",
+                        limit=error.description,
+                    ),
+                    i18n.negotiate(request, strict=False),
+                ),
                 "errors": {"reason": "rate_limited", "limit": error.description},
             }
         )
@@ -159,19 +182,24 @@ def _too_large(error: RequestEntityTooLarge) -> domain.PayloadTooLarge:
     if where == "next_event":
         parts = request.max_form_parts
         return domain.PayloadTooLarge(
-            f"The multipart body has more than {parts} parts; send the photo as the one field "
-            "`image`.",
+            _(
+                "The multipart body has more than %(parts)s parts; send the photo as the one "
+                "field `image`.",
+                parts=parts,
+            ),
             limit=parts,
             limit_kind="multipart_parts",
         )
     if where in ("receive_data", "_parse_multipart", "parse"):
         size = request.max_form_memory_size
         return domain.PayloadTooLarge(
-            f"A multipart text field is over {size} bytes.", limit=size, limit_kind="form_field"
+            _("A multipart text field is over %(size)s bytes.", size=size),
+            limit=size,
+            limit_kind="form_field",
         )
     limit = g.get("body_limit") or request.max_content_length
     return domain.PayloadTooLarge(
-        f"The request body is over this endpoint's {limit}-byte limit.",
+        _("The request body is over this endpoint's %(limit)s-byte limit.", limit=limit),
         limit=limit,
         limit_kind="body",
     )

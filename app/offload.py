@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from app.core.errors import Unavailable
+from app.core.messages import _
 
 T = TypeVar("T")
 
@@ -55,7 +56,10 @@ class Slots:
         slots = self._slots()
         if not slots.acquire(timeout=self.wait_seconds):
             raise Unavailable(
-                f"Every {self.what} slot of this server is busy; retry in a few seconds.",
+                _(
+                    "Every %(what)s slot of this server is busy; retry in a few seconds.",
+                    what=self.what,
+                ),
                 retry_after=max(1, round(self.wait_seconds)),
             )
         try:

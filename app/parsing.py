@@ -16,6 +16,7 @@ from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
 from app.core.errors import InvalidInput, MalformedBody
+from app.core.messages import Message, _
 
 #: Deepest nesting of arrays and objects a body may have (Tanji's deepest request is 4).
 MAX_DEPTH = 32
@@ -94,8 +95,9 @@ class Parser(FlaskParser):
         """A request that fails its schema is a 422 in the one error shape: `reason`
         invalid_input, the first bad `field` as a path (``car[0].amount``), and every
         message keyed by location then field, as webargs reports them."""
-        message, field = _first_problem(error.messages)
-        raise InvalidInput(message, field=field, **error.messages)
+        messages = _marked(error.messages)
+        message, field = _first_problem(messages)
+        raise InvalidInput(message, field=field, **messages)
 
 
 def _first_problem(messages: Any) -> tuple[str, str]:
@@ -107,8 +109,87 @@ def _first_problem(messages: Any) -> tuple[str, str]:
         if key == "_schema":
             continue
         path += f"[{key}]" if isinstance(key, int) else f".{key}" if path else str(key)
-    text = node[0] if isinstance(node, list) and node else str(node)
-    return (f"{path}: {text}" if path else str(text)), path or "body"
+    text = node[0] if isinstance(node, list) and node else node
+    if path:
+        return _("%(field)s: %(problem)s", field=path, problem=text), path
+    return text, "body"
+
+
+#: marshmallow's own messages, marked so they are translated like every other message.
+_MARSHMALLOW: dict[str, Message] = {
+    "Missing data for required field.": _("Missing data for required field."),
+    "Unknown field.": _("Unknown field."),
+    # schemas.common.Month's own message
+    "Expected a month as YYYY-MM.": _("Expected a month as YYYY-MM."),
+    "Field may not be null.": _("Field may not be null."),
+    "Invalid input type.": _("Invalid input type."),
+    "Invalid type.": _("Invalid type."),
+    "Invalid value.": _("Invalid value."),
+    "Not a valid string.": _("Not a valid string."),
+    "Not a valid integer.": _("Not a valid integer."),
+    "Not a valid number.": _("Not a valid number."),
+    "Not a valid boolean.": _("Not a valid boolean."),
+    "Not a valid date.": _("Not a valid date."),
+    "Not a valid datetime.": _("Not a valid datetime."),
+    "Not a valid list.": _("Not a valid list."),
+    "Not a valid mapping type.": _("Not a valid mapping type."),
+    "Not a valid URL.": _("Not a valid URL."),
+    "Not a valid UUID.": _("Not a valid UUID."),
+    "Not a valid email address.": _("Not a valid email address."),
+    "Number too large.": _("Number too large."),
+    "Special numeric values (nan or infinity) are not permitted.": _(
+        "Special numeric values (nan or infinity) are not permitted."
+    ),
+}
+_MARSHMALLOW_PATTERNS: tuple[tuple[re.Pattern[str], Message], ...] = (
+    (re.compile(r"Must be one of: (?P<choices>.*)\.", re.S), _("Must be one of: %(choices)s.")),
+    (
+        re.compile(r"Length must be between (?P<min>\d+) and (?P<max>\d+)\."),
+        _("Length must be between %(min)s and %(max)s."),
+    ),
+    (re.compile(r"Length must be (?P<equal>\d+)\."), _("Length must be %(equal)s.")),
+    (
+        re.compile(r"Longer than maximum length (?P<max>\d+)\."),
+        _("Longer than maximum length %(max)s."),
+    ),
+    (
+        re.compile(r"Shorter than minimum length (?P<min>\d+)\."),
+        _("Shorter than minimum length %(min)s."),
+    ),
+    (
+        re.compile(
+            r"Must be greater than or equal to (?P<min>\S+) and less than or equal to (?P<max>\S+)\."
+        ),
+        _("Must be greater than or equal to %(min)s and less than or equal to %(max)s."),
+    ),
+    (
+        re.compile(r"Must be greater than or equal to (?P<min>\S+)\."),
+        _("Must be greater than or equal to %(min)s."),
+    ),
+    (
+        re.compile(r"Must be less than or equal to (?P<max>\S+)\."),
+        _("Must be less than or equal to %(max)s."),
+    ),
+    (re.compile(r"Must be greater than (?P<min>\S+)\."), _("Must be greater than %(min)s.")),
+)
+
+
+def _marked(node: Any) -> Any:
+    """webargs' messages with marshmallow's English replaced by translatable Messages (the
+    keys, field names and list indexes, stay as they are)."""
+    if isinstance(node, dict):
+        return {key: _marked(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_marked(value) for value in node]
+    if isinstance(node, str):
+        found = _MARSHMALLOW.get(node)
+        if found is not None:
+            return found
+        for pattern, message in _MARSHMALLOW_PATTERNS:
+            match = pattern.fullmatch(node)
+            if match:
+                return Message(message.msgid, match.groupdict())
+    return node
 
 
 parser = Parser()

@@ -12,7 +12,7 @@ from typing import Any
 from marshmallow import Schema, fields, pre_load, validate
 
 from app.core.changes import ACTIONS
-from schemas.common import Day
+from schemas.common import Day, Localized
 
 
 class CertificateBatchRequest(Schema):
@@ -51,7 +51,7 @@ class RowMessageSchema(Schema):
     number = fields.String(allow_none=True)
     field = fields.String(required=True)
     reason = fields.String(required=True)
-    message = fields.String(required=True)
+    message = Localized(required=True)
 
 
 class WriteResultSchema(Schema):

@@ -12,6 +12,8 @@ from marshmallow.experimental.context import Context
 
 from app.core import bounds
 from app.core.errors import InvalidInput
+from app.core.factor_notes import note_text
+from app.core.messages import _
 from app.i18n import DEFAULT, LANG_PATTERN, LANGUAGES, translate
 
 
@@ -42,10 +44,23 @@ def check_count(data: Any, field: str, config_key: str, *, minimum: int = 0) -> 
     if isinstance(items, list):
         limit = current_app.config[config_key]
         if not minimum <= len(items) <= limit:
-            span = f"between {minimum} and {limit}" if minimum else f"at most {limit}"
-            raise InvalidInput(
-                f"Send {span} items in `{field}`; got {len(items)}.", field=field, limit=limit
+            message = (
+                _(
+                    "Send between %(minimum)s and %(limit)s items in `%(field)s`; got %(count)s.",
+                    minimum=minimum,
+                    limit=limit,
+                    field=field,
+                    count=len(items),
+                )
+                if minimum
+                else _(
+                    "Send at most %(limit)s items in `%(field)s`; got %(count)s.",
+                    limit=limit,
+                    field=field,
+                    count=len(items),
+                )
             )
+            raise InvalidInput(message, field=field, limit=limit)
     return data
 
 
@@ -54,6 +69,13 @@ class Localized(fields.String):
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else localize(value)
+
+
+class FactorNote(Localized):
+    """A factor's note in the dump's language (as loaded when no catalogue translates it)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else localize(note_text(value))
 
 
 class Translations(fields.Field):
@@ -113,8 +135,10 @@ class DecimalIn(fields.Decimal):
         )
         if isinstance(value, bool) or not (isinstance(value, str) or whole):
             raise ValidationError(
-                'Send a decimal as a string (e.g. "12.5") or a whole number; '
-                "JSON numbers with a fraction are not exact."
+                _(
+                    'Send a decimal as a string (e.g. "12.5") or a whole number; '
+                    "JSON numbers with a fraction are not exact."
+                )
             )
         try:
             number = bounds.parse_decimal(value)  # bounded before any arithmetic on it

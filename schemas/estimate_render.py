@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.core.factor_notes import note_text
 from app.core.messages import Text
 from app.i18n import translate
 from schemas.common import dump
@@ -40,7 +41,7 @@ def render_estimate(e: Any, lang: str) -> dict[str, Any]:
                 "source_title": f.source_title,
                 "source_url": f.source_url,
                 "uncertainty_pct": str_or_none(f.uncertainty_pct),
-                "note": f.note,
+                "note": text(note_text(f.note)),
             }
         return dict(factors[f.id])
 
@@ -90,7 +91,7 @@ def render_estimate(e: Any, lang: str) -> dict[str, Any]:
                 "value": str(a.value),
                 "unit": a.unit,
                 "uncertainty_pct": str(a.uncertainty_pct),
-                "note": a.note,
+                "note": text(a.note),
             },
             "heating_season": season_of(ln, lang),
             "certificate": certificate,

@@ -26,6 +26,7 @@ from app.i18n import translate
 from schemas.common import (
     Day,
     DecimalIn,
+    FactorNote,
     Localized,
     Month,
     check_count,
@@ -229,7 +230,7 @@ class FactorRefSchema(Schema):
     source_title = fields.String()
     source_url = fields.String()
     uncertainty_pct = fields.Decimal(as_string=True, allow_none=True)
-    note = fields.String(allow_none=True)
+    note = FactorNote(allow_none=True)
 
 
 class AssumptionSchema(Schema):
@@ -237,7 +238,7 @@ class AssumptionSchema(Schema):
     value = fields.Decimal(as_string=True)
     unit = fields.String()
     uncertainty_pct = fields.Decimal(as_string=True)
-    note = fields.String()
+    note = Localized()
 
 
 class LineSchema(Schema):

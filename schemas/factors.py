@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from app.core.factors import BASES, BOUNDARIES
 from app.core.messages import Text
 from app.i18n import LANGUAGES, translate
-from schemas.common import STRING, TRANSLATIONS, LangQuery, localize
+from schemas.common import STRING, TRANSLATIONS, FactorNote, LangQuery, localize
 
 
 class FactorQuerySchema(LangQuery):
@@ -38,7 +38,7 @@ class FactorSchema(Schema):
     database = fields.String(allow_none=True)
     version = fields.String(allow_none=True)
     uncertainty_pct = fields.Decimal(as_string=True, allow_none=True)
-    note = fields.String(allow_none=True)
+    note = FactorNote(allow_none=True)
     sample = fields.Boolean()
 
     def get_name(self, f):

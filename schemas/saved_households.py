@@ -15,6 +15,7 @@ from marshmallow import Schema, fields, post_load, validate
 from app.core.activities import CAR_FUELS
 from app.core.errors import InvalidInput
 from app.core.estimator import period_of
+from app.core.messages import _
 from app.core.saved_households import CONSENT_VERSION, ENTRY_KINDS
 from schemas.common import Day, DecimalIn, LangQuery, Localized, Month, Translations, current_lang
 from schemas.estimator import HOUSEHOLD_SIZE, PROVINCE_PATTERN, QuantityIn, Strict
@@ -88,7 +89,7 @@ def _entry_days(data: dict[str, Any]) -> tuple[dt.date, dt.date]:
     """A date, a month, or start and end. Raises InvalidInput naming the entry's field."""
     if data.get("date") is not None:
         if any(data.get(k) is not None for k in ("start", "end", "month")):
-            raise InvalidInput("Give a date, a month, or start and end; only one.", field="date")
+            raise InvalidInput(_("Give a date, a month, or start and end; only one."), field="date")
         return data["date"], data["date"]
     try:
         return period_of(data.get("start"), data.get("end"), data.get("month"))

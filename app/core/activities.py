@@ -34,7 +34,7 @@ class Assumption:
     value: Decimal
     unit: str
     uncertainty_pct: Decimal
-    note: str
+    note: Message
 
 
 HEAT_DEMAND = Assumption(
@@ -42,7 +42,7 @@ HEAT_DEMAND = Assumption(
     value=Decimal("0.30"),
     unit="GJ/m2",
     uncertainty_pct=Decimal(50),
-    note=(
+    note=_(
         "Tanji's round assumption, not a published figure: 0.30 GJ of heat per m2 of heated "
         "floor area per heating season (0.2-0.4 is typical of northern urban homes), spread "
         "over the days of the heating season. Enter GJ from the heat bill for a better estimate."
@@ -278,14 +278,18 @@ def measure(
     """(kind, quantity in the kind's per-unit, given amount, given unit, assumption, note)."""
     kind = KINDS.get(activity.kind)
     if kind is None:
-        raise InvalidInput(f"Unknown input kind '{activity.kind}'.", field=activity.field)
+        raise InvalidInput(
+            _("Unknown input kind '%(kind)s'.", kind=activity.kind), field=activity.field
+        )
     assumption = None
     note = None
     if activity.distance is not None and not kind.car:
-        raise InvalidInput("Only a car (petrol or diesel) takes a distance.", field=activity.field)
+        raise InvalidInput(
+            _("Only a car (petrol or diesel) takes a distance."), field=activity.field
+        )
     if activity.distance is not None and activity.amount is not None:
         raise InvalidInput(
-            "Give litres or a distance, not both.", field=join_field(activity.field, "amount")
+            _("Give litres or a distance, not both."), field=join_field(activity.field, "amount")
         )
     if activity.distance is not None:
         amount = amount_in(
@@ -297,7 +301,7 @@ def measure(
         )
         if activity.consumption is None:
             raise InvalidInput(
-                "A distance needs the car's consumption (L/100km).",
+                _("A distance needs the car's consumption (L/100km)."),
                 field=join_field(activity.field, "consumption"),
             )
         consumption = check(
@@ -307,7 +311,7 @@ def measure(
         given_amount, given_unit = activity.distance, activity.distance_unit or "km"
         note = f"{amount} km x {consumption} L/100km"
     elif activity.amount is None:
-        raise InvalidInput("An amount is required.", field=join_field(activity.field, "amount"))
+        raise InvalidInput(_("An amount is required."), field=join_field(activity.field, "amount"))
     elif kind.seasonal and activity.unit == "m2":
         area = check(activity.amount, MAX_HEATED_AREA, join_field(activity.field, "amount"))
         assumption = HEAT_DEMAND

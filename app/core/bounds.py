@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from decimal import Context, Decimal, Inexact, InvalidOperation, localcontext
 
 from app.core.errors import InvalidInput
+from app.core.messages import _
 
 #: Most digits before and after the decimal point (a quantity of 10^15 is absurd everywhere).
 INT_DIGITS = 15
@@ -48,12 +49,16 @@ def parse_decimal(value: object) -> Decimal:
     if isinstance(value, str):
         if len(value) > MAX_DECIMAL_CHARS or not PLAIN_DECIMAL.fullmatch(value):
             raise InvalidInput(
-                f"'{value[:40]}' is not a plain decimal (digits, an optional point and "
-                f"at most {INT_DIGITS} digits before it and {FRACTION_DIGITS} after).",
+                _(
+                    "'%(value)s' is not a plain decimal (digits, an optional point and at most %(int_digits)s digits before it and %(fraction_digits)s after).",
+                    value=value[:40],
+                    int_digits=INT_DIGITS,
+                    fraction_digits=FRACTION_DIGITS,
+                ),
             )
         return Decimal(value)
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        raise InvalidInput('Expected a decimal number, written as a string such as "12.5".')
+        raise InvalidInput(_('Expected a decimal number, written as a string such as "12.5".'))
     number = Decimal(value)
     if (
         not number.is_finite()
@@ -63,8 +68,12 @@ def parse_decimal(value: object) -> Decimal:
         or -number.as_tuple().exponent > FRACTION_DIGITS  # type: ignore[operator]
     ):
         raise InvalidInput(
-            f"{str(value)[:40]} is out of range (at least 0, at most {INT_DIGITS} "
-            f"digits before the point and {FRACTION_DIGITS} after)."
+            _(
+                "%(value)s is out of range (at least 0, at most %(int_digits)s digits before the point and %(fraction_digits)s after).",
+                value=str(value)[:40],
+                int_digits=INT_DIGITS,
+                fraction_digits=FRACTION_DIGITS,
+            )
         )
     return number
 

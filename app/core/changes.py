@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.core.errors import Conflict, Forbidden, InvalidInput
+from app.core.messages import _
 from app.core.records import CertificateRecord, DuplicateRow
 
 #: Allowed status changes. Revoked is final; "expired" is derived from dates, never stored.
@@ -127,8 +128,12 @@ def authorize(record: CertificateRecord, existing: Existing | None, actor_body: 
     if actor_body is None:
         if existing is not None and existing.record.body != record.body:
             raise Forbidden(
-                f"Certificate {record.number} was issued by {existing.record.body}, "
-                f"not {record.body}.",
+                _(
+                    "Certificate %(number)s was issued by %(body)s, not %(body2)s.",
+                    number=record.number,
+                    body=existing.record.body,
+                    body2=record.body,
+                ),
                 field="body",
                 certificate_number=record.number,
             )
@@ -136,7 +141,12 @@ def authorize(record: CertificateRecord, existing: Existing | None, actor_body: 
     owner = existing.record.body if existing is not None else record.body
     if record.body != actor_body or owner != actor_body:
         raise Forbidden(
-            f"Certificate {record.number} belongs to {owner}; your key is for {actor_body}.",
+            _(
+                "Certificate %(number)s belongs to %(owner)s; your key is for %(actor_body)s.",
+                number=record.number,
+                owner=owner,
+                actor_body=actor_body,
+            ),
             field="body",
             certificate_number=record.number,
         )
@@ -161,9 +171,13 @@ def product_change(
     if actor_body is not None and stored.owner not in (None, actor_body):
         fields = sorted(change.changed(record))
         raise Forbidden(
-            f"Product {record.gtin} is described by {stored.owner}, the first body to certify "
-            f"it; your key is for {actor_body}, which may certify it only as described "
-            f"(changed: {', '.join(fields)}). Ask {stored.owner} or the operator to change it.",
+            _(
+                "Product %(gtin)s is described by %(owner)s, the first body to certify it; your key is for %(actor_body)s, which may certify it only as described (changed: %(value)s). Ask %(owner)s or the operator to change it.",
+                gtin=record.gtin,
+                owner=stored.owner,
+                actor_body=actor_body,
+                value=", ".join(fields),
+            ),
             field=fields[0],
             gtin=record.gtin,
             owner=stored.owner,
@@ -202,7 +216,11 @@ def plan(
         return Change("create", record, None, event)
     if existing.release_id == release_id:
         raise DuplicateRow(
-            f"Certificate {record.number} appears more than once in this import.", field="number"
+            _(
+                "Certificate %(number)s appears more than once in this import.",
+                number=record.number,
+            ),
+            field="number",
         )
     old = existing.record.certificate
     content_changed = (
@@ -214,7 +232,7 @@ def plan(
         return Change("unchanged", record, existing)
     if old["status"] == "revoked":
         raise Conflict(
-            f"Certificate {record.number} is revoked; revocation is final.",
+            _("Certificate %(number)s is revoked; revocation is final.", number=record.number),
             field="status",
             certificate_number=record.number,
             current_status="revoked",
@@ -252,12 +270,15 @@ def status_change(
     _not_future(effective_on.isoformat(), today, "effective_on")
     if action not in ACTIONS:
         raise InvalidInput(
-            f"Unknown action '{action}' (suspend, revoke, reinstate).", field="action"
+            _("Unknown action '%(action)s' (suspend, revoke, reinstate).", action=action),
+            field="action",
         )
     new = ACTIONS[action]
     reason = (reason or "").strip() or None
     if new != "valid" and not reason:
-        raise InvalidInput(f"A reason is required to {action} a certificate.", field="reason")
+        raise InvalidInput(
+            _("A reason is required to %(action)s a certificate.", action=action), field="reason"
+        )
     authorize(existing.record, existing, actor_body)
     number = existing.record.number
     check_transition(number, existing.record.certificate["status"], new)
@@ -278,6 +299,10 @@ def _not_future(day: str | None, today: dt.date | None, field: str) -> None:
     """Status changes take effect when they are written, so they cannot be dated later."""
     if day and today and day > today.isoformat():
         raise InvalidInput(
-            f"{field} {day} is in the future; send a status change on the day it takes effect.",
+            _(
+                "%(field)s %(day)s is in the future; send a status change on the day it takes effect.",
+                field=field,
+                day=day,
+            ),
             field=field,
         )

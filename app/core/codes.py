@@ -107,12 +107,24 @@ def normalize_gtin(text: str, symbology: str | None = None) -> str:
 def _gtin_of_digits(digits: str, symbology: str | None) -> tuple[str, str]:
     """(GTIN-14, format) for the normalize_gtin rule; the format names what the digits were."""
     if symbology is not None and symbology not in GTIN_SYMBOLOGIES:
-        raise NotACode(f"{symbology} symbols do not carry a GTIN.", input=_short(digits))
+        raise NotACode(
+            _("%(symbology)s symbols do not carry a GTIN.", symbology=symbology),
+            input=_short(digits),
+        )
     lengths = GTIN_SYMBOLOGIES[symbology] if symbology else _ANY_GTIN_LENGTH
     if not digits.isdigit() or len(digits) not in lengths:
-        expected = f"{symbology} digits" if symbology else "8, 12, 13 or 14 digits"
+        expected = (
+            _("%(symbology)s digits", symbology=symbology)
+            if symbology
+            else _("8, 12, 13 or 14 digits")
+        )
         raise NotACode(
-            f"'{_short(digits)}' is not a GTIN: expected {expected}.", input=_short(digits)
+            _(
+                "'%(digits)s' is not a GTIN: expected %(expected)s.",
+                digits=_short(digits),
+                expected=expected,
+            ),
+            input=_short(digits),
         )
     try:
         if symbology == "UPC-E" and len(digits) <= 8:
@@ -144,10 +156,11 @@ def parse_scanned(text: str, *, public_base_url: str) -> ScannedCode:
     but invalid (the message says why, e.g. the expected check digit).
     """
     if text is None or not text.strip():
-        raise NotACode("The scanned text is empty.", input="")
+        raise NotACode(_("The scanned text is empty."), input="")
     if len(text) > _MAX_TEXT:
         raise NotACode(
-            f"The scanned text is longer than {_MAX_TEXT} characters.", input=_short(text)
+            _("The scanned text is longer than %(max_text)s characters.", max_text=_MAX_TEXT),
+            input=_short(text),
         )
     raw = ascii_text(text).strip().replace("\u001d", "\x1d")
 
@@ -188,7 +201,10 @@ def parse_scanned(text: str, *, public_base_url: str) -> ScannedCode:
             symbology=symbology,
         )
     raise NotACode(
-        f"'{_short(text)}' is not a product code, GS1 Digital Link or Tanji certificate number.",
+        _(
+            "'%(text)s' is not a product code, GS1 Digital Link or Tanji certificate number.",
+            text=_short(text),
+        ),
         input=_short(text),
     )
 
@@ -214,7 +230,8 @@ def _parse_element_string(raw: str, *, symbology: str | None) -> ScannedCode:
         if symbology is None and "\x1d" not in raw and raw.isdigit():
             # Plain digits that are neither a GTIN nor element strings: not a code at all.
             raise NotACode(
-                f"'{_short(raw)}' is not a GTIN or GS1 element string.", input=_short(raw)
+                _("'%(raw)s' is not a GTIN or GS1 element string.", raw=_short(raw)),
+                input=_short(raw),
             ) from None
         raise _invalid(raw, str(error)) from None
     return _from_message(message, fmt="gs1-element-string", raw=raw, symbology=symbology)
@@ -226,7 +243,7 @@ def _parse_bracketed(raw: str, *, symbology: str | None) -> ScannedCode:
     except biip.ParseError as error:
         if not re.match(r"^\(\d{2,4}\)", raw):
             raise NotACode(
-                f"'{_short(raw)}' is not a GS1 element string.", input=_short(raw)
+                _("'%(raw)s' is not a GS1 element string.", raw=_short(raw)), input=_short(raw)
             ) from None
         raise _invalid(raw, str(error)) from None
     return _from_message(message, fmt="gs1-element-string", raw=raw, symbology=symbology)
@@ -244,7 +261,10 @@ def _parse_url(raw: str, *, symbology: str | None, public_base_url: str) -> Scan
             number = unquote(label.group(1)).upper()
             if not CERTIFICATE_NUMBER.match(number):
                 raise InvalidCode(
-                    f"The Tanji label URL carries '{_short(number)}', which is not a certificate number.",
+                    _(
+                        "The Tanji label URL carries '%(number)s', which is not a certificate number.",
+                        number=_short(number),
+                    ),
                     input=_short(raw),
                 )
             return ScannedCode(
@@ -260,7 +280,10 @@ def _parse_url(raw: str, *, symbology: str | None, public_base_url: str) -> Scan
         if "/01/" in path or "/00/" in path or "/414/" in path:
             raise _invalid(raw, error)
         raise NotACode(
-            f"'{_short(raw)}' is a URL, but neither a GS1 Digital Link nor a Tanji label.",
+            _(
+                "'%(raw)s' is a URL, but neither a GS1 Digital Link nor a Tanji label.",
+                raw=_short(raw),
+            ),
             input=_short(raw),
         )
     _check_link_query(raw, parts.path, parts.query)
@@ -356,7 +379,10 @@ def _from_message(message: GS1Message, *, fmt: str, raw: str, symbology: str | N
     gtin_es = strings.get(ai="01") or strings.get(ai="02")
     if gtin_es is None:
         raise NotACode(
-            f"'{_short(raw)}' is a GS1 code without a GTIN (AI 01), so it names no product.",
+            _(
+                "'%(raw)s' is a GS1 code without a GTIN (AI 01), so it names no product.",
+                raw=_short(raw),
+            ),
             input=_short(raw),
         )
     if gtin_es.gtin is None:
@@ -379,12 +405,20 @@ def _invalid(raw: str, error: str) -> InvalidCode:
     match = _CHECK_DIGIT.search(error)
     if match:
         return InvalidCode(
-            f"Wrong check digit in '{_short(raw)}': expected {match.group(1)}, got {match.group(2)}.",
+            _(
+                "Wrong check digit in '%(raw)s': expected %(expected)s, got %(got)s.",
+                raw=_short(raw),
+                expected=match.group(1),
+                got=match.group(2),
+            ),
             input=_short(raw),
             expected_check_digit=match.group(1),
             check_digit=match.group(2),
         )
-    return InvalidCode(f"'{_short(raw)}' is not a valid GS1 code: {error}", input=_short(raw))
+    return InvalidCode(
+        _("'%(raw)s' is not a valid GS1 code: %(error)s", raw=_short(raw), error=error),
+        input=_short(raw),
+    )
 
 
 def _short(text: str, limit: int = 80) -> str:

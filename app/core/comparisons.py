@@ -43,7 +43,7 @@ class Reference:
     publisher: str
     source_title: str
     source_url: str
-    note: str
+    note: Message
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ REFERENCES = (
             "NBS 2023 statistical communique: population 1,409.67 million"
         ),
         source_url="https://www.iea.org/reports/co2-emissions-in-2023",
-        note=(
+        note=_(
             "Derived: 12.6 Gt / 1.40967 bn = 8.9 t. Covers every sector of the economy "
             "(industry, exports, public services), not only what households buy and use."
         ),
@@ -82,7 +82,7 @@ REFERENCES = (
         publisher="NBS (国家统计局)",
         source_title="第七次全国人口普查公报（第二号）: 平均每个家庭户的人口为2.62人",
         source_url="https://www.stats.gov.cn/",
-        note="Census figure.",
+        note=_("Census figure."),
     ),
     Reference(
         id="cn-residential-electricity-per-household-2023",
@@ -96,7 +96,7 @@ REFERENCES = (
             "NBS population 1,409.67 million; census household size 2.62"
         ),
         source_url="https://www.nea.gov.cn/",
-        note=(
+        note=_(
             "Derived: 1,352.4 bn kWh / (1,409.67 million / 2.62 persons per household) "
             "= 2,514 kWh (about 2,500)."
         ),

@@ -109,24 +109,30 @@ def period_of(
     """(start, end) from start/end dates or a 'YYYY-MM' month. Raises InvalidInput."""
     if month is not None:
         if start is not None or end is not None:
-            raise InvalidInput("Give either a month or start and end, not both.", field="period")
+            raise InvalidInput(_("Give either a month or start and end, not both."), field="period")
         try:
             first = dt.date.fromisoformat(f"{month}-01")
         except ValueError:
             raise InvalidInput(
-                f"'{month}' is not a month (YYYY-MM).", field="period.month"
+                _("'%(month)s' is not a month (YYYY-MM).", month=month), field="period.month"
             ) from None
         check_day(first, field="period.month")
         following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
         return first, following - dt.timedelta(days=1)
     if start is None or end is None:
-        raise InvalidInput("Give a month, or both start and end dates.", field="period")
+        raise InvalidInput(_("Give a month, or both start and end dates."), field="period")
     check_day(start, field="period.start")
     check_day(end, field="period.end")
     if end < start:
-        raise InvalidInput("The period ends before it starts.", field="period.end")
+        raise InvalidInput(_("The period ends before it starts."), field="period.end")
     if (end - start).days + 1 > MAX_PERIOD_DAYS:
-        raise InvalidInput(f"The period is longer than {MAX_PERIOD_DAYS} days.", field="period.end")
+        raise InvalidInput(
+            _(
+                "The period is longer than %(max_period_days)s days.",
+                max_period_days=MAX_PERIOD_DAYS,
+            ),
+            field="period.end",
+        )
     return start, end
 
 
@@ -137,7 +143,10 @@ def normalize_province(province: str | None) -> str | None:
     code = province.strip().upper().removeprefix("CN-")
     if code not in GRID_REGIONS and code not in OTHER_PROVINCES:
         raise InvalidInput(
-            f"'{province}' is not a province code (ISO 3166-2:CN, e.g. GD or CN-GD).",
+            _(
+                "'%(province)s' is not a province code (ISO 3166-2:CN, e.g. GD or CN-GD).",
+                province=province,
+            ),
             field="province",
         )
     return code
@@ -162,7 +171,11 @@ def estimate(
     start, end = period_of(inputs.start, inputs.end, None)
     if not 1 <= inputs.household_size <= MAX_HOUSEHOLD_SIZE:
         raise InvalidInput(
-            f"Household size must be between 1 and {MAX_HOUSEHOLD_SIZE}.", field="household_size"
+            _(
+                "Household size must be between 1 and %(max_household_size)s.",
+                max_household_size=MAX_HOUSEHOLD_SIZE,
+            ),
+            field="household_size",
         )
     province = normalize_province(inputs.province)
     region = GRID_REGIONS.get(province or "")
@@ -243,11 +256,17 @@ def _activity_line(
     factor = _factor_for(kind.category, table)
     if factor is None:
         raise InvalidInput(
-            f"No emission factor is loaded for {kind.category}.", field=activity.field
+            _("No emission factor is loaded for %(category)s.", category=kind.category),
+            field=activity.field,
         )
     if factor.per_unit != kind.per_unit:  # a factor table edit the estimator does not understand
         raise InvalidInput(
-            f"Factor {factor.id} is per {factor.per_unit}, expected {kind.per_unit}.",
+            _(
+                "Factor %(id)s is per %(per_unit)s, expected %(per_unit2)s.",
+                id=factor.id,
+                per_unit=factor.per_unit,
+                per_unit2=kind.per_unit,
+            ),
             field=activity.field,
         )
     kg = to_kg(quantity * factor.value)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from app.core.errors import NotFound
+from app.core.messages import _
 from app.core.records import RowInvalid, RowValidator
 
 #: Gas basis of a factor: CO2 only, or all greenhouse gases as CO2-equivalent.
@@ -69,7 +70,10 @@ def get_factor(store: FactorStore, factor_id: str) -> Factor:
     """Raises NotFound if no factor has this id."""
     factor = store.factor(factor_id)
     if factor is None:
-        raise NotFound(f"No emission factor with id '{factor_id}'.", factor_id=factor_id)
+        raise NotFound(
+            _("No emission factor with id '%(factor_id)s'.", factor_id=factor_id),
+            factor_id=factor_id,
+        )
     return factor
 
 
@@ -115,11 +119,15 @@ def validate_factor_row(raw: Mapping[str, Any]) -> Factor:
     machine-readable reason (the same reasons as certificate rows where they apply)."""
     v = RowValidator(raw)
     for name in sorted(k for k in raw if k not in FACTOR_FIELDS):
-        v.fail(name, "unknown_field", f"'{name}' is not a column of the factor import format.")
+        v.fail(
+            name,
+            "unknown_field",
+            _("'%(name)s' is not a column of the factor import format.", name=name),
+        )
     factor_id = v.pattern(
-        "id", _FACTOR_ID, "invalid_id", "a lower-case id such as cn-grid-co2-2023"
+        "id", _FACTOR_ID, "invalid_id", _("a lower-case id such as cn-grid-co2-2023")
     )
-    category = v.pattern("category", _CATEGORY, "invalid_category", "a lower-case category")
+    category = v.pattern("category", _CATEGORY, "invalid_category", _("a lower-case category"))
     name_zh = v.text("name_zh", required=True)
     value = v.decimal("value", required=True)
     unit = v.pattern("unit", _UNIT, "unknown_unit", "'kg CO2e/kWh', 'kg CO2/m3' ...")
@@ -129,16 +137,25 @@ def validate_factor_row(raw: Mapping[str, Any]) -> Factor:
     year = v.year("year", FIRST_YEAR, LAST_YEAR)
     publisher = v.text("publisher", required=True)
     source_title = v.text("source_title", required=True)
-    source_url = v.pattern("source_url", _URL, "invalid_url", "an http(s) URL")
+    source_url = v.pattern("source_url", _URL, "invalid_url", _("an http(s) URL"))
     published_on = v.pattern(
-        "published_on", _PUBLISHED, "invalid_date", "YYYY, YYYY-MM or YYYY-MM-DD", required=False
+        "published_on", _PUBLISHED, "invalid_date", _("YYYY, YYYY-MM or YYYY-MM-DD"), required=False
     )
     version = v.text("version", required=True)
     uncertainty = v.decimal("uncertainty_pct")
     if unit and basis:
         unit_basis = _UNIT.match(unit).group(2)  # type: ignore[union-attr]
         if unit_basis != basis:
-            v.fail("unit", "basis_mismatch", f"The unit '{unit}' is {unit_basis}, not {basis}.")
+            v.fail(
+                "unit",
+                "basis_mismatch",
+                _(
+                    "The unit '%(unit)s' is %(unit_basis)s, not %(basis)s.",
+                    unit=unit,
+                    unit_basis=unit_basis,
+                    basis=basis,
+                ),
+            )
     sample = v.boolean("sample")
     name_en = v.text("name_en")
     database, note = v.text("database"), v.text("note")

@@ -270,7 +270,7 @@ def lookup_product(catalogue: Catalogue, gtin: str, today: dt.date) -> ProductFo
     """Raises NotFound if the catalogue has no product with this GTIN-14."""
     found = lookup_products(catalogue, [gtin], today)
     if gtin not in found:
-        raise NotFound(f"No product with GTIN {gtin} in the catalogue.", gtin=gtin)
+        raise NotFound(_("No product with GTIN %(gtin)s in the catalogue.", gtin=gtin), gtin=gtin)
     return found[gtin]
 
 
@@ -301,7 +301,8 @@ def lookup_certificate(catalogue: Catalogue, number: str, today: dt.date) -> Cer
     certificate = catalogue.certificate(number.upper())
     if certificate is None:
         raise NotFound(
-            f"No certificate numbered {number} in the catalogue.", certificate_number=number
+            _("No certificate numbered %(number)s in the catalogue.", number=number),
+            certificate_number=number,
         )
     product = catalogue.products([certificate.gtin]).get(certificate.gtin)
     history = catalogue.certificate_history(certificate.number)
@@ -342,7 +343,10 @@ def resolve_many(
             certificate = by_number.get(code.certificate_number or "")
             if certificate is None:
                 error = NotFound(
-                    f"No certificate numbered {code.certificate_number} in the catalogue.",
+                    _(
+                        "No certificate numbered %(certificate_number)s in the catalogue.",
+                        certificate_number=code.certificate_number,
+                    ),
                     certificate_number=code.certificate_number,
                 )
                 items.append(BatchItem(text, error=error))
@@ -355,7 +359,9 @@ def resolve_many(
             items.append(
                 BatchItem(
                     text,
-                    error=NotFound(f"No product with GTIN {gtin} in the catalogue.", gtin=gtin),
+                    error=NotFound(
+                        _("No product with GTIN %(gtin)s in the catalogue.", gtin=gtin), gtin=gtin
+                    ),
                 )
             )
             continue

@@ -24,6 +24,7 @@ from app.core.changes import (
 )
 from app.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from app.core.factors import Factor, validate_factor_row
+from app.core.messages import _
 from app.core.records import (
     CertificateRecord,
     DuplicateRow,
@@ -162,7 +163,10 @@ class _Release:
             try:
                 if record.number in seen:
                     raise DuplicateRow(
-                        f"Certificate {record.number} appears more than once in this import.",
+                        _(
+                            "Certificate %(number)s appears more than once in this import.",
+                            number=record.number,
+                        ),
                         field="number",
                     )
                 seen.add(record.number)
@@ -284,9 +288,10 @@ def import_factors(
                     raise RowInvalid([FieldError("row", "invalid_json", raw["__invalid__"])])
                 factor = validate_factor_row(raw)
                 if factor.id in first_row:
-                    message = (
-                        f"Factor {factor.id} appears more than once in this file "
-                        f"(first in row {first_row[factor.id]})."
+                    message = _(
+                        "Factor %(id)s appears more than once in this file (first in row %(row)s).",
+                        id=factor.id,
+                        row=first_row[factor.id],
                     )
                     raise RowInvalid([FieldError("id", "duplicate", message)])
             except RowInvalid as error:
@@ -428,7 +433,8 @@ def change_status(
         existing = writer.existing([number]).get(number)
         if existing is None:
             raise NotFound(
-                f"No certificate numbered {number} in the catalogue.", certificate_number=number
+                _("No certificate numbered %(number)s in the catalogue.", number=number),
+                certificate_number=number,
             )
         change = status_change(
             existing,

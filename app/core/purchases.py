@@ -47,7 +47,7 @@ def validate_purchase(purchase: Purchase) -> None:
         return  # the common case, checked without building a field name
     field = join_field(purchase.field, "quantity")
     check(q, MAX_PURCHASE_QUANTITY, field)
-    raise InvalidInput("A quantity must be more than zero.", field=field)
+    raise InvalidInput(_("A quantity must be more than zero."), field=field)
 
 
 @dataclass(frozen=True)

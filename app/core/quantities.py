@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from app.core.errors import InvalidInput
+from app.core.messages import _
 
 KG = Decimal("0.001")
 ZERO = Decimal(0)
@@ -31,14 +32,18 @@ def amount_in(
 ) -> Decimal:
     if unit not in units:
         raise InvalidInput(
-            f"Unknown unit '{unit}'; use one of {', '.join(units)}.",
+            _("Unknown unit '%(unit)s'; use one of %(value)s.", unit=unit, value=", ".join(units)),
             field=join_field(field, "unit"),
             allowed=list(units),
         )
     value = check(amount, None, join_field(field, "amount")) * units[unit]
     if value > maximum:
         raise InvalidInput(
-            f"{amount} {unit} is implausibly large for one household.",
+            _(
+                "%(amount)s %(unit)s is implausibly large for one household.",
+                amount=amount,
+                unit=unit,
+            ),
             field=join_field(field, "amount"),
         )
     return value
@@ -46,11 +51,13 @@ def amount_in(
 
 def check(value: Decimal, maximum: Decimal | None, field: str) -> Decimal:
     if not isinstance(value, Decimal) or not value.is_finite():
-        raise InvalidInput("Not a finite number.", field=field)
+        raise InvalidInput(_("Not a finite number."), field=field)
     if value < 0:
-        raise InvalidInput("Must not be negative.", field=field)
+        raise InvalidInput(_("Must not be negative."), field=field)
     if maximum is not None and value > maximum:
-        raise InvalidInput(f"{value} is implausibly large for one household.", field=field)
+        raise InvalidInput(
+            _("%(value)s is implausibly large for one household.", value=value), field=field
+        )
     return value
 
 

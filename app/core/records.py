@@ -15,6 +15,7 @@ from app.core.bounds import MAX_DECIMAL_CHARS, PLAIN_DECIMAL, exact_sum, parse_d
 from app.core.codes import CERTIFICATE_NUMBER, normalize_gtin
 from app.core.errors import DomainError, InvalidInput
 from app.core.footprints import BOUNDARIES, DECLARED_UNITS, STORED_STATUSES
+from app.core.messages import Message, _
 
 #: Standards a certificate may cite (the label scheme's accepted PCF standards).
 STANDARDS = ("GB/T 24067-2024", "ISO 14067:2018", "PAS 2050:2011", "ISO/TS 14067:2013")
@@ -176,13 +177,17 @@ def validate_row(
     v = _Validator(raw)
     unknown = [] if _KNOWN.issuperset(raw) else sorted(k for k in raw if k not in _KNOWN)
     for name in unknown:
-        v.fail(name, "unknown_field", f"'{name}' is not a column of the import format.")
+        v.fail(
+            name, "unknown_field", _("'%(name)s' is not a column of the import format.", name=name)
+        )
 
     lists = {"categories": categories, "bodies": bodies}
     product = {f.name: v.check(f, lists) for f in PRODUCT}
     if (product["net_content_amount"] is None) != (product["net_content_unit"] is None):
         v.fail(
-            "net_content_unit", "required", "net_content_amount and net_content_unit go together."
+            "net_content_unit",
+            "required",
+            _("net_content_amount and net_content_unit go together."),
         )
     certificate: dict[str, Any] = {}
     for f in CERTIFICATE:
@@ -194,7 +199,11 @@ def validate_row(
     v.order("valid_until", c["issued_on"], c["valid_until"], strict=True)
     status = c["status"]
     if status != "valid" and not c["status_reason"]:
-        v.fail("status_reason", "required", f"A {status} certificate needs a status_reason.")
+        v.fail(
+            "status_reason",
+            "required",
+            _("A %(status)s certificate needs a status_reason.", status=status),
+        )
     sample = v.boolean("sample")
     if v.errors:
         raise RowInvalid(v.errors)
@@ -236,10 +245,13 @@ def sales_unit_warning(record: CertificateRecord) -> FieldError | None:
     return FieldError(
         "pcf_per_sales_unit",
         "no_sales_unit_figure",
-        f"pcf_per_sales_unit is not given and cannot be derived: the sales unit "
-        f"({record.product['sales_unit_amount']} {record.product['sales_unit']}) is not the "
-        f"declared unit ({c['declared_unit_amount']} {c['declared_unit']}). Household "
-        "estimates will not count purchases of this product.",
+        _(
+            "pcf_per_sales_unit is not given and cannot be derived: the sales unit (%(sales_amount)s %(sales_unit)s) is not the declared unit (%(declared_amount)s %(declared_unit)s). Household estimates will not count purchases of this product.",
+            sales_amount=record.product["sales_unit_amount"],
+            sales_unit=record.product["sales_unit"],
+            declared_amount=c["declared_unit_amount"],
+            declared_unit=c["declared_unit"],
+        ),
     )
 
 
@@ -340,7 +352,7 @@ class _Validator:
             value = value.strip()
         if value is None or value == "":
             if required:
-                self.fail(name, "required", f"{name} is required.")
+                self.fail(name, "required", _("%(name)s is required.", name=name))
             return None
         return value
 
@@ -349,10 +361,18 @@ class _Validator:
         if value is None:
             return None
         if not isinstance(value, str):
-            self.fail(name, "invalid_text", f"{name} must be text.")
+            self.fail(name, "invalid_text", _("%(name)s must be text.", name=name))
             return None
         if len(value) > _MAX_TEXT:
-            self.fail(name, "too_long", f"{name} is longer than {_MAX_TEXT} characters.")
+            self.fail(
+                name,
+                "too_long",
+                _(
+                    "%(name)s is longer than %(max_text)s characters.",
+                    name=name,
+                    max_text=_MAX_TEXT,
+                ),
+            )
             return None
         return value
 
@@ -375,7 +395,7 @@ class _Validator:
             self.fail(
                 name,
                 "invalid_number",
-                f"'{value}' is not a certificate number (e.g. TJS-PCF-2025-0001).",
+                _("'%(value)s' is not a certificate number (e.g. TJS-PCF-2025-0001).", value=value),
             )
             return None
         return number
@@ -389,7 +409,9 @@ class _Validator:
             shown = ", ".join(known[:_MAX_LISTED])
             if len(known) > _MAX_LISTED:
                 shown += f", ... ({len(known)} in all)"
-            self.fail(name, reason, f"'{value}' is not one of: {shown}.")
+            self.fail(
+                name, reason, _("'%(value)s' is not one of: %(shown)s.", value=value, shown=shown)
+            )
             return None
         return value
 
@@ -406,7 +428,11 @@ class _Validator:
             return None
         if isinstance(value, bool) or not isinstance(value, str | int):
             # Floats are refused: 0.1 is not exactly 0.1. Send decimals as strings.
-            self.fail(name, "invalid_decimal", f"{name} must be a decimal written as a string.")
+            self.fail(
+                name,
+                "invalid_decimal",
+                _("%(name)s must be a decimal written as a string.", name=name),
+            )
             return None
         text = str(value)
         try:
@@ -415,7 +441,11 @@ class _Validator:
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite() or "e" in text.lower():
-            self.fail(name, "invalid_decimal", f"'{text[:40]}' is not a plain decimal number.")
+            self.fail(
+                name,
+                "invalid_decimal",
+                _("'%(text)s' is not a plain decimal number.", text=text[:40]),
+            )
             return None
         try:
             parse_decimal(number.copy_abs())
@@ -424,7 +454,11 @@ class _Validator:
             return None
         if number < 0 or (positive and number == 0):
             self.fail(
-                name, "out_of_range", f"{name} must be {'above' if positive else 'at least'} 0."
+                name,
+                "out_of_range",
+                _("%(name)s must be above 0.", name=name)
+                if positive
+                else _("%(name)s must be at least 0.", name=name),
             )
             return None
         return text
@@ -435,24 +469,39 @@ class _Validator:
             return None
         if isinstance(value, str) and _is_date(value):
             return value  # YYYY-MM-DD and a real day: already canonical
-        self.fail(name, "invalid_date", f"'{value}' is not a date (YYYY-MM-DD).")
+        self.fail(name, "invalid_date", _("'%(value)s' is not a date (YYYY-MM-DD).", value=value))
         return None
 
     def order(
         self, name: str, first: str | None, last: str | None, *, strict: bool = False
     ) -> None:
         if first and last and (last < first or (strict and last == first)):
-            self.fail(name, "date_order", f"{name} ({last}) must come after {first}.")
+            self.fail(
+                name,
+                "date_order",
+                _(
+                    "%(name)s (%(last)s) must come after %(first)s.",
+                    name=name,
+                    last=last,
+                    first=first,
+                ),
+            )
 
     def pattern(
-        self, name: str, regex: re.Pattern[str], reason: str, shape: str, *, required: bool = True
+        self,
+        name: str,
+        regex: re.Pattern[str],
+        reason: str,
+        shape: str | Message,
+        *,
+        required: bool = True,
     ) -> str | None:
         """A text field that must match ``regex`` (``shape`` says what is expected)."""
         value = self.text(name, required=required)
         if value is None:
             return None
         if not regex.match(value):
-            self.fail(name, reason, f"'{value}' is not {shape}.")
+            self.fail(name, reason, _("'%(value)s' is not %(shape)s.", value=value, shape=shape))
             return None
         return value
 
@@ -462,7 +511,16 @@ class _Validator:
             return None
         text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
         if not (text.isascii() and text.isdigit() and first <= int(text) <= last):
-            self.fail(name, "invalid_year", f"'{value}' is not a year from {first} to {last}.")
+            self.fail(
+                name,
+                "invalid_year",
+                _(
+                    "'%(value)s' is not a year from %(first)s to %(last)s.",
+                    value=value,
+                    first=first,
+                    last=last,
+                ),
+            )
             return None
         return int(text)
 
@@ -474,7 +532,7 @@ class _Validator:
             return value
         if isinstance(value, str) and value.lower() in ("true", "1", "yes", "false", "0", "no"):
             return value.lower() in ("true", "1", "yes")
-        self.fail(name, "invalid_boolean", f"'{value}' is not true or false.")
+        self.fail(name, "invalid_boolean", _("'%(value)s' is not true or false.", value=value))
         return False
 
     def standards(self, name: str) -> tuple[str, ...] | None:
@@ -486,14 +544,16 @@ class _Validator:
         elif isinstance(value, list | tuple) and all(isinstance(s, str) for s in value):
             cited = tuple(dict.fromkeys(s.strip() for s in value if s.strip()))
         else:
-            self.fail(name, "invalid_list", f"{name} must be a list of standards.")
+            self.fail(name, "invalid_list", _("%(name)s must be a list of standards.", name=name))
             return None
         unknown = [s for s in cited if s not in STANDARDS]
         if unknown or not cited:
             self.fail(
                 name,
                 "unknown_standard",
-                f"Unknown standard {unknown[0]!r}." if unknown else "No standard cited.",
+                _("Unknown standard %(standard)s.", standard=repr(unknown[0]))
+                if unknown
+                else _("No standard cited."),
             )
             return None
         return cited
@@ -506,17 +566,25 @@ class _Validator:
             try:
                 value = dict(part.split("=", 1) for part in value.split(";") if part.strip())
             except ValueError:
-                self.fail(name, "invalid_stages", "stages must look like 'production=1.2;use=0.3'.")
+                self.fail(
+                    name, "invalid_stages", _("stages must look like 'production=1.2;use=0.3'.")
+                )
                 return None
         if not isinstance(value, Mapping):
-            self.fail(name, "invalid_stages", "stages must be an object of stage -> decimal.")
+            self.fail(name, "invalid_stages", _("stages must be an object of stage -> decimal."))
             return None
         stages: list[tuple[str, str]] = []
         for stage, amount in value.items():
             stage = str(stage).strip()
             if stage not in STAGES:
                 self.fail(
-                    name, "unknown_stage", f"Unknown stage '{stage}' (known: {', '.join(STAGES)})."
+                    name,
+                    "unknown_stage",
+                    _(
+                        "Unknown stage '%(stage)s' (known: %(value)s).",
+                        stage=stage,
+                        value=", ".join(STAGES),
+                    ),
                 )
                 return None
             amount = amount.strip() if isinstance(amount, str) else amount
@@ -530,13 +598,21 @@ class _Validator:
                     raise InvalidOperation
                 parse_decimal(number.copy_abs())
             except (InvalidOperation, InvalidInput):
-                self.fail(name, "invalid_decimal", f"Stage '{stage}' has no decimal value.")
+                self.fail(
+                    name,
+                    "invalid_decimal",
+                    _("Stage '%(stage)s' has no decimal value.", stage=stage),
+                )
                 return None
             stages.append((stage, str(amount)))
         # Exactly, as documented: the default context would round each sum to 28 digits.
         total = exact_sum(Decimal(a) for _, a in stages)
         if pcf is not None and total != Decimal(pcf):
-            self.fail(name, "stages_sum", f"The stages add up to {total}, not pcf {pcf}.")
+            self.fail(
+                name,
+                "stages_sum",
+                _("The stages add up to %(total)s, not pcf %(pcf)s.", total=total, pcf=pcf),
+            )
             return None
         return tuple(stages)
 

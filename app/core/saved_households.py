@@ -133,11 +133,14 @@ def create(
     the store already keeps ``store_limit`` households.
     """
     if consent is not True:
-        raise InvalidInput("Saving a household needs your explicit consent.", field="consent")
+        raise InvalidInput(_("Saving a household needs your explicit consent."), field="consent")
     if consent_version != CONSENT_VERSION:
         raise InvalidInput(
-            f"Consent was given to version '{consent_version}'; the current text is "
-            f"'{CONSENT_VERSION}'. Read GET /v1/households/consent and consent again.",
+            _(
+                "Consent was given to version '%(consent_version)s'; the current text is '%(consent_version2)s'. Read GET /v1/households/consent and consent again.",
+                consent_version=consent_version,
+                consent_version2=CONSENT_VERSION,
+            ),
             field="consent_version",
             current_version=CONSENT_VERSION,
         )
@@ -192,25 +195,28 @@ def add_entry(
     Link, label URL under ``public_base_url`` or certificate number), at most MAX_CODE_LENGTH
     characters: anything else would only be stored text."""
     if entry.kind not in ENTRY_KINDS:
-        raise InvalidInput(f"Unknown entry kind '{entry.kind}'.", field="kind")
+        raise InvalidInput(_("Unknown entry kind '%(kind)s'.", kind=entry.kind), field="kind")
     if entry.end < entry.start:
-        raise InvalidInput("The entry ends before it starts.", field="end")
+        raise InvalidInput(_("The entry ends before it starts."), field="end")
     if (entry.end - entry.start).days + 1 > MAX_PERIOD_DAYS:
-        raise InvalidInput(f"An entry covers at most {MAX_PERIOD_DAYS} days.", field="end")
+        raise InvalidInput(
+            _("An entry covers at most %(max_period_days)s days.", max_period_days=MAX_PERIOD_DAYS),
+            field="end",
+        )
     bill_fields = (entry.amount, entry.unit, entry.distance, entry.distance_unit, entry.consumption)
     if entry.kind == "purchase":
         # Store only what the estimate needs: a purchase has no amount, unit or distance.
         if any(v is not None for v in bill_fields):
-            raise InvalidInput("A purchase takes a code and a quantity only.", field="amount")
+            raise InvalidInput(_("A purchase takes a code and a quantity only."), field="amount")
         if not entry.code or entry.quantity is None:
-            raise InvalidInput("A purchase needs a code and a quantity.", field="code")
+            raise InvalidInput(_("A purchase needs a code and a quantity."), field="code")
         if entry.start != entry.end:
-            raise InvalidInput("A purchase is made on one day.", field="end")
+            raise InvalidInput(_("A purchase is made on one day."), field="end")
         validate_purchase(Purchase(entry.code, entry.quantity, ""))
         _check_code(entry.code, public_base_url)
     else:
         if entry.code is not None or entry.quantity is not None:
-            raise InvalidInput("Only a purchase takes a code and a quantity.", field="code")
+            raise InvalidInput(_("Only a purchase takes a code and a quantity."), field="code")
         validate_activity(_activity(entry, field="", share=Decimal(1)))
     store.add_entry(entry, limit=limit)
     return entry
@@ -224,7 +230,10 @@ MAX_CODE_LENGTH = 512
 def _check_code(code: str, public_base_url: str) -> None:
     if len(code) > MAX_CODE_LENGTH:
         raise InvalidInput(
-            f"A purchase code has at most {MAX_CODE_LENGTH} characters.",
+            _(
+                "A purchase code has at most %(max_code_length)s characters.",
+                max_code_length=MAX_CODE_LENGTH,
+            ),
             field="code",
             limit=MAX_CODE_LENGTH,
         )
@@ -232,14 +241,14 @@ def _check_code(code: str, public_base_url: str) -> None:
         parse_scanned(code, public_base_url=public_base_url)
     except (NotACode, InvalidCode) as error:
         raise InvalidInput(
-            f"Not a product code Tanji reads: {error.message}", field="code"
+            _("Not a product code Tanji reads: %(message)s", message=error.message), field="code"
         ) from None
 
 
 def remove_entry(store: HouseholdStore, household: Household, entry_id: str) -> None:
     """Raises NotFound if this household has no such entry."""
     if not store.remove_entry(household.id, entry_id):
-        raise NotFound("This household has no such entry.", entry_id=entry_id)
+        raise NotFound(_("This household has no such entry."), entry_id=entry_id)
 
 
 def inputs_for(
@@ -290,7 +299,9 @@ def inputs_for(
 def purge_inactive(store: HouseholdStore, *, today: dt.date, retention_days: int) -> int:
     """Delete households unused for more than ``retention_days``; returns how many."""
     if retention_days < 1:
-        raise InvalidInput("The retention period must be at least one day.", field="retention_days")
+        raise InvalidInput(
+            _("The retention period must be at least one day."), field="retention_days"
+        )
     return store.purge(today - dt.timedelta(days=retention_days))
 
 
@@ -313,5 +324,9 @@ def _activity(
 def _check_size(size: int) -> None:
     if not 1 <= size <= MAX_HOUSEHOLD_SIZE:
         raise InvalidInput(
-            f"Household size must be between 1 and {MAX_HOUSEHOLD_SIZE}.", field="household_size"
+            _(
+                "Household size must be between 1 and %(max_household_size)s.",
+                max_household_size=MAX_HOUSEHOLD_SIZE,
+            ),
+            field="household_size",
         )

@@ -63,7 +63,12 @@ def scan(
     """
     if max_bytes is not None and len(image) > max_bytes:
         raise PayloadTooLarge(
-            f"The image is {len(image)} bytes; the limit is {max_bytes} bytes.", limit=max_bytes
+            _(
+                "The image is %(image)s bytes; the limit is %(max_bytes)s bytes.",
+                image=len(image),
+                max_bytes=max_bytes,
+            ),
+            limit=max_bytes,
         )
     # ``run(decode_image, image, limits)`` lets the caller decide where decoding runs (a
     # bounded pool beside the request loop: app/offload.py); by default, right here.

@@ -16,6 +16,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.core.decode import DecodeLimits
 from app.core.errors import InvalidInput, UnsupportedMediaType
+from app.core.messages import _
 from app.core.scans import scan
 from app.db import get_catalogue
 from app.errors import error_body
@@ -99,7 +100,7 @@ def _slots() -> Slots:
     if slots is None:
         config = current_app.config
         slots = current_app.extensions["tanji_scan_slots"] = Slots(
-            config["SCAN_CONCURRENCY"], config["SCAN_QUEUE_SECONDS"], "scan"
+            config["SCAN_CONCURRENCY"], config["SCAN_QUEUE_SECONDS"], _("scan")
         )
     return slots
 
@@ -112,7 +113,7 @@ def _photo(upload: FileStorage | None) -> bytes:
     if upload is not None:
         return upload.read()
     missing = InvalidInput(
-        "Send the photo as the multipart field `image`, or as a raw image/* request body.",
+        _("Send the photo as the multipart field `image`, or as a raw image/* request body."),
         field="image",
     )
     mimetype = request.mimetype
@@ -120,8 +121,10 @@ def _photo(upload: FileStorage | None) -> bytes:
         raise missing
     if mimetype and not (mimetype.startswith("image/") or mimetype == "application/octet-stream"):
         raise UnsupportedMediaType(
-            f"Content-Type {mimetype} is not an image: send multipart/form-data with an `image` "
-            "field, or an image/* body.",
+            _(
+                "Content-Type %(mimetype)s is not an image: send multipart/form-data with an `image` field, or an image/* body.",
+                mimetype=mimetype,
+            ),
             content_type=mimetype,
         )
     body = request.get_data(cache=False)

@@ -125,7 +125,7 @@ def test_wrong_check_digit_names_the_expected_digit(text, expected, got):
         parse_scanned(text, public_base_url=BASE)
     assert info.value.details["expected_check_digit"] == expected
     assert info.value.details["check_digit"] == got
-    assert f"expected {expected}" in info.value.message
+    assert f"expected {expected}" in str(info.value.message)
 
 
 @pytest.mark.parametrize(

@@ -319,7 +319,7 @@ def test_one_body_may_not_rewrite_another_bodys_product(client, keys, db, catalo
 
     renamed = cert(3, **{**product, "name_zh": "被改名的产品", "brand": "Rival"})  # DEMOCB's
     body = assert_error(
-        client.post("/v1/admin/certificates", json=renamed, headers=auth(keys["DEMOCB"])),
+        client.post("/v1/admin/certificates?lang=en", json=renamed, headers=auth(keys["DEMOCB"])),
         403,
         "forbidden",
     )

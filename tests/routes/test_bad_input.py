@@ -68,7 +68,7 @@ def test_json_numbers_with_a_fraction_are_refused(client, number):
         '{"period": {"month": "2026-05"}, "household_size": 2,'
         ' "electricity": {"amount": NUMBER, "unit": "kWh"}}'.replace("NUMBER", number)
     )
-    resp = client.post("/v1/household/estimate", data=body, content_type="application/json")
+    resp = client.post("/v1/household/estimate?lang=en", data=body, content_type="application/json")
     error = assert_error(resp, 422, "invalid_input")
     assert error["errors"]["field"] == "electricity.amount" and "string" in error["message"]
 

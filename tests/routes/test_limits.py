@@ -92,7 +92,7 @@ def test_too_many_multipart_parts_is_413_that_says_so(client, app):
     parts = app.config["MAX_FORM_PARTS"]
     data = {f"field{i}": "x" for i in range(parts + 5)}
     data["image"] = (io.BytesIO(b"\x89PNG"), "photo.png")
-    resp = client.post("/v1/scans", data=data, content_type="multipart/form-data")
+    resp = client.post("/v1/scans?lang=en", data=data, content_type="multipart/form-data")
     error = assert_error(resp, 413, "payload_too_large")
     assert error["errors"]["limit_kind"] == "multipart_parts"
     assert error["errors"]["limit"] == parts

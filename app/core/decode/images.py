@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 from app.core.errors import ImageError, PayloadTooLarge, UnsupportedMediaType
+from app.core.messages import _
 
 try:  # HEIC/HEIF only when the optional plugin is installed.
     import pillow_heif
@@ -57,31 +58,44 @@ TRANSPOSE = {
 def open_image(data: bytes, limits: DecodeLimits) -> Image.Image:
     """Open lazily and check format, pixels and frames from the header alone."""
     if not data:
-        raise ImageError("The image is empty (zero bytes).")
+        raise ImageError(_("The image is empty (zero bytes)."))
     try:
         image = Image.open(io.BytesIO(data), formats=None)
     except UnidentifiedImageError:
-        raise UnsupportedMediaType("Not an image, or not an image format Tanji reads.") from None
+        raise UnsupportedMediaType(_("Not an image, or not an image format Tanji reads.")) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise PayloadTooLarge(f"The image has more than {limits.max_pixels} pixels.") from None
+        raise PayloadTooLarge(
+            _("The image has more than %(max_pixels)s pixels.", max_pixels=limits.max_pixels)
+        ) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImageError(f"The image header is corrupt: {exc}") from None
+        raise ImageError(_("The image header is corrupt: %(exc)s", exc=exc)) from None
     fmt = image.format or ""
     if fmt not in FORMATS:
-        raise UnsupportedMediaType(f"{fmt or 'This'} images are not supported.")
+        raise UnsupportedMediaType(_("%(value)s images are not supported.", value=fmt or "This"))
     width, height = image.size
     if width <= 0 or height <= 0:
-        raise ImageError("The image has no pixels.")
+        raise ImageError(_("The image has no pixels."))
     if width * height > limits.max_pixels:
         raise PayloadTooLarge(
-            f"The image is {width}x{height} pixels; the limit is {limits.max_pixels} pixels."
+            _(
+                "The image is %(width)sx%(height)s pixels; the limit is %(max_pixels)s pixels.",
+                width=width,
+                height=height,
+                max_pixels=limits.max_pixels,
+            )
         )
     try:
         frames = getattr(image, "n_frames", 1)
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImageError(f"The image is corrupt: {exc}") from None
+        raise ImageError(_("The image is corrupt: %(exc)s", exc=exc)) from None
     if frames > limits.max_frames:
-        raise PayloadTooLarge(f"The image has {frames} frames; the limit is {limits.max_frames}.")
+        raise PayloadTooLarge(
+            _(
+                "The image has %(frames)s frames; the limit is %(max_frames)s.",
+                frames=frames,
+                max_frames=limits.max_frames,
+            )
+        )
     return image
 
 
@@ -152,9 +166,9 @@ def load_gray(image: Image.Image, fmt: str, limits: DecodeLimits | None) -> tupl
         orientation = image.getexif().get(_ORIENTATION, 1)
         gray = _gray(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise PayloadTooLarge("The image is a decompression bomb.") from None
+        raise PayloadTooLarge(_("The image is a decompression bomb.")) from None
     except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
-        raise ImageError(f"The image is corrupt or truncated: {exc}") from None
+        raise ImageError(_("The image is corrupt or truncated: %(exc)s", exc=exc)) from None
     return gray, orientation if orientation in TRANSPOSE or orientation == 1 else 1
 
 
