@@ -35,7 +35,7 @@ def loads(data: bytes | bytearray | str) -> Any:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise MalformedBody("The request body is not UTF-8 text.") from None
+            raise MalformedBody(_("The request body is not UTF-8 text.")) from None
     else:
         text = data
     try:
@@ -43,7 +43,15 @@ def loads(data: bytes | bytearray | str) -> Any:
     except RecursionError:
         raise MalformedBody(_too_deep(), max_depth=MAX_DEPTH) from None
     except ValueError as error:  # JSONDecodeError, NaN, or an integer over 4,300 digits
-        raise MalformedBody(f"The request body is not valid JSON: {error}") from None
+        if isinstance(error, json.JSONDecodeError):  # where, not Python's English "Expecting..."
+            message = _(
+                "The request body is not valid JSON (line %(line)s, column %(column)s).",
+                line=error.lineno,
+                column=error.colno,
+            )
+        else:
+            message = _("The request body is not valid JSON: %(error)s", error=error)
+        raise MalformedBody(message) from None
     # Cheap pre-checks keep the common body free of tree walks.
     if text.count("[") + text.count("{") > MAX_DEPTH:
         _check_depth(value)
@@ -52,8 +60,8 @@ def loads(data: bytes | bytearray | str) -> Any:
     return value
 
 
-def _too_deep() -> str:
-    return f"The request body nests arrays or objects more than {MAX_DEPTH} deep."
+def _too_deep() -> Message:
+    return _("The request body nests arrays or objects more than %(depth)s deep.", depth=MAX_DEPTH)
 
 
 def _check_depth(value: Any) -> None:
@@ -71,8 +79,10 @@ def _check_text(value: Any) -> None:
         json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")
     except UnicodeEncodeError:
         raise MalformedBody(
-            "The request body holds a lone UTF-16 surrogate (e.g. \\ud800): "
-            "text must be valid Unicode."
+            _(
+                "The request body holds a lone UTF-16 surrogate (e.g. \\ud800): "
+                "text must be valid Unicode."
+            )
         ) from None
 
 

@@ -37,12 +37,17 @@ def parse_link_path(path: str, *, base_url: str) -> ScannedCode:
     if not (key.isdigit() and len(key) in (8, 12, 13, 14)):
         # The standard's path form: GTIN-8, -12, -13 or -14 (biip would pad even 3 digits).
         raise InvalidCode(
-            f"'{key[:20]}' in a Digital Link path is not a GTIN of 8, 12, 13 or 14 digits.",
+            _(
+                "'%(key)s' in a Digital Link path is not a GTIN of 8, 12, 13 or 14 digits.",
+                key=key[:20],
+            ),
             input=path[:80],
         )
     code = parse_scanned(base_url.rstrip("/") + path, public_base_url=base_url)
     if code.format != "gs1-digital-link" or code.gtin is None:
-        raise InvalidCode(f"'{path[:80]}' is not a GS1 Digital Link path.", input=path[:80])
+        raise InvalidCode(
+            _("'%(path)s' is not a GS1 Digital Link path.", path=path[:80]), input=path[:80]
+        )
     return code
 
 
@@ -98,9 +103,11 @@ def link_type(value: str) -> str:
     if name == "all" or name in LINK_TYPES:
         return name
     raise NotFound(
-        f"No link of type '{value[:60]}': use all or one of "
-        + ", ".join(f"gs1:{t}" for t in LINK_TYPES)
-        + ".",
+        _(
+            "No link of type '%(value)s': use all or one of %(types)s.",
+            value=value[:60],
+            types=", ".join(f"gs1:{t}" for t in LINK_TYPES),
+        ),
         link_type=value[:60],
     )
 

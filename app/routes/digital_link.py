@@ -11,6 +11,7 @@ from app import i18n
 from app.core.digital_link import LINKSET_TYPE, link_type, links, linkset, parse_link_path
 from app.core.errors import NotFound
 from app.core.footprints import lookup_product
+from app.core.messages import _
 from app.db import get_catalogue
 from app.http import json_lookup
 from app.routes import Blueprint, alt_responses, lang, public_url, today
@@ -95,7 +96,9 @@ class DigitalLinkResource(MethodView):
         else:
             targets = links(lookup_product(catalogue, code.gtin, day)).get(kind or "defaultLink")
             if not targets:
-                raise NotFound(f"This product has no {wanted} link.", link_type=wanted)
+                raise NotFound(
+                    _("This product has no %(wanted)s link.", wanted=wanted), link_type=wanted
+                )
             response = redirect(public_url(targets[0].href), 307)
             response.headers["Cache-Control"] = (
                 f"public, max-age={current_app.config['CACHE_MAX_AGE']}"

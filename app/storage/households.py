@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlite_utils import Database
 
 from app.core.errors import InvalidInput, Unavailable
+from app.core.messages import _
 from app.core.saved_households import Entry, Household
 from app.storage.transactions import checkpoint_truncate, write_transaction
 
@@ -37,7 +38,7 @@ class SqliteHouseholds:
                 count = self.db.execute("select count(*) from households").fetchone()[0]
                 if count >= limit:
                     raise Unavailable(
-                        "Tanji keeps no more saved households for now; try again later.",
+                        _("Tanji keeps no more saved households for now; try again later."),
                         limit=limit,
                         retry_after=3600,
                     )
@@ -87,7 +88,9 @@ class SqliteHouseholds:
             ).fetchone()[0]
             if count >= limit:
                 raise InvalidInput(
-                    f"A household keeps at most {limit} entries.", field="entries", limit=limit
+                    _("A household keeps at most %(limit)s entries.", limit=limit),
+                    field="entries",
+                    limit=limit,
                 )
             self.db.execute(
                 "insert into household_entries (id, household_id, kind, start_on, end_on, code, "

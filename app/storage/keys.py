@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from app.core.errors import NotFound, Unauthorized
+from app.core.messages import _
 from app.storage.transactions import write_transaction
 
 PREFIX = "tanji"
@@ -44,7 +45,9 @@ class ApiKeys:
         if not self.db.execute(
             "select 1 from certification_bodies where id = ?", [body_id]
         ).fetchone():
-            raise NotFound(f"No certification body with id '{body_id}'.", body_id=body_id)
+            raise NotFound(
+                _("No certification body with id '%(body_id)s'.", body_id=body_id), body_id=body_id
+            )
         key_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
         created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -66,7 +69,7 @@ class ApiKeys:
         for key in self.list():
             if key.id == key_id:
                 return key
-        raise NotFound(f"No API key with id '{key_id}'.", key_id=key_id)
+        raise NotFound(_("No API key with id '%(key_id)s'.", key_id=key_id), key_id=key_id)
 
     def list(self) -> list[ApiKey]:
         return [
@@ -76,12 +79,12 @@ class ApiKeys:
 
     def authenticate(self, token: str | None) -> ApiKey:
         """The live key ``token`` names. Raises Unauthorized (saying nothing more) otherwise."""
-        key_id, _, secret = (token or "").removeprefix(f"{PREFIX}_").partition(".")
+        key_id, _dot, secret = (token or "").removeprefix(f"{PREFIX}_").partition(".")
         row = self.db.execute(
             "select id, body_id, secret_sha256, created_at, revoked_at from api_keys where id = ?",
             [key_id],
         ).fetchone()
         ok = hmac.compare_digest(_digest(secret), row[2] if row else _DUMMY)
         if not (ok and row and secret and row[4] is None):
-            raise Unauthorized("Missing, unknown or revoked API key.")
+            raise Unauthorized(_("Missing, unknown or revoked API key."))
         return ApiKey(row[0], row[1], row[3], row[4])

@@ -122,6 +122,9 @@ REQUESTS = [
     ("post", "/v1/scans", {"data": b"hello", "content_type": "text/plain"}, 415),
     ("post", "/v1/scans", {"data": b"", "content_type": "image/png"}, 422),
     ("post", "/v1/scans", {"data": b"not an image", "content_type": "image/png"}, 415),
+    ("post", "/v1/resolve", {"data": b"{nope", "content_type": "application/json"}, 400),
+    ("post", "/v1/resolve", {"data": b"[" * 200, "content_type": "application/json"}, 400),
+    ("get", "/01/09506000134352", {"query_string": {"linkType": "gs1:nope"}}, 404),
     ("post", "/v1/household/estimate", {"json": PROVINCE_ESTIMATE}, 200),
 ]
 
