@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from decimal import Context, Decimal, Inexact, InvalidOperation, localcontext
 
 from app.core.errors import InvalidInput
-from app.core.messages import _
+from app.core.messages import Message, _
 
 #: Most digits before and after the decimal point (a quantity of 10^15 is absurd everywhere).
 INT_DIGITS = 15
@@ -91,5 +91,10 @@ def check_day(day: dt.date, *, field: str) -> dt.date:
     return day
 
 
-def out_of_range_day(day: dt.date) -> str:
-    return f"{day.isoformat()} is outside {FIRST_DAY.isoformat()}..{LAST_DAY.isoformat()}."
+def out_of_range_day(day: dt.date) -> Message:
+    return _(
+        "%(day)s is outside %(first)s..%(last)s.",
+        day=day.isoformat(),
+        first=FIRST_DAY.isoformat(),
+        last=LAST_DAY.isoformat(),
+    )

@@ -119,6 +119,12 @@ REQUESTS = [
         422,
     ),
     ("post", "/v1/household/estimate", {"json": {"period": {"month": "2026-05"}, "x": 1}}, 422),
+    (
+        "post",
+        "/v1/household/estimate",
+        {"json": {"period": {"start": "1900-01-01", "end": "1900-01-31"}}},
+        422,
+    ),
     ("post", "/v1/scans", {"data": b"hello", "content_type": "text/plain"}, 415),
     ("post", "/v1/scans", {"data": b"", "content_type": "image/png"}, 422),
     ("post", "/v1/scans", {"data": b"not an image", "content_type": "image/png"}, 415),
