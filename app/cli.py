@@ -13,7 +13,8 @@ from flask.cli import AppGroup
 
 from app import clock
 from app.core.errors import DomainError
-from app.core.ingest import import_certificates, import_factors
+from app.core.factor_import import import_factors
+from app.core.ingest import import_certificates
 from app.core.records import FieldError
 from app.db import close_thread_connections, factor_file, import_file, open_stores
 
