@@ -8,7 +8,7 @@ WORKERS ?= $(or $(TANJI_WORKERS),2)
 # HTTPS on the same port when both TANJI_TLS_CERT and TANJI_TLS_KEY are set (PACT requires TLS).
 TLS    := $(if $(and $(TANJI_TLS_CERT),$(TANJI_TLS_KEY)),--certfile '$(TANJI_TLS_CERT)' --keyfile '$(TANJI_TLS_KEY)')
 
-.PHONY: run test setup system-deps openapi translations lint bench clean audit
+.PHONY: run test setup system-deps browser-deps openapi translations lint bench clean audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,13 +27,18 @@ node_modules/.installed: package.json package-lock.json
 system-deps:
 	@scripts/system-deps.sh
 
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+# Without it (not root, no apt) they are skipped and say why; CI=true fails them instead.
+browser-deps:
+	-@scripts/system-deps.sh chromium
+
 setup: system-deps $(VENV)/.installed node_modules/.installed
 
 run: setup
 	$(BIN)/flask --app app init-db
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT) $(TLS) 'app:create_app()'
 
-test: setup audit
+test: setup browser-deps audit
 	$(BIN)/python -m pytest
 
 audit: setup

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Make sure the system packages Tanji needs are present: libzbar0 (pyzbar's decoder), and
-# nodejs/npm (npm installs the front-end libraries the app serves, pinned by package-lock.json).
+# Make sure the system packages Tanji needs are present: libzbar0 (pyzbar's decoder),
+# nodejs/npm (npm installs the front-end libraries the app serves, pinned by package-lock.json),
+# and a CJK font (label.png draws Chinese; WenQuanYi Micro Hei is 1.6 MB, Noto CJK 56 MB).
 # Installs them with apt when missing and we are root; otherwise says what to install.
 set -euo pipefail
 
@@ -8,7 +9,8 @@ missing=()
 # grep without -q reads all of ldconfig's output: with pipefail, an early exit would fail the pipe.
 PATH="$PATH:/sbin:/usr/sbin" ldconfig -p 2>/dev/null | grep 'libzbar\.so\.0' >/dev/null || missing+=(libzbar0)
 command -v npm >/dev/null || missing+=(nodejs npm)
-for tool in "$@"; do            # optional extra Debian packages, e.g. wrk for benchmarks
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+for tool in "$@"; do            # optional extra Debian packages, e.g. wrk, chromium
   dpkg -s "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -37,22 +37,26 @@ def catalogue_data() -> dict:
     return json.loads((ROOT / "fixtures" / "catalogue.json").read_text())
 
 
+def app_settings(database: Path, **config) -> dict:
+    """What every test app runs with (in process, or served: tests/browser/): its database,
+    "today" pinned; keyword arguments override any other setting."""
+    return {
+        "TESTING": True,
+        "DATABASE": str(database),
+        "TODAY": TODAY.isoformat(),
+        # Rate-limit counters per test app, in memory (served workers share a store).
+        "RATELIMIT_STORAGE_URI": "memory://",
+        **config,
+    }
+
+
 @pytest.fixture
 def make_app(tmp_path):
     """The one way tests build the app: a fresh database in tmp_path, seeded from fixtures/,
     "today" pinned; keyword arguments override any other setting."""
 
     def make(**config):
-        return create_app(
-            {
-                "TESTING": True,
-                "DATABASE": str(tmp_path / "tanji.db"),
-                "TODAY": TODAY.isoformat(),
-                # Rate-limit counters per test app, in memory (served workers share a store).
-                "RATELIMIT_STORAGE_URI": "memory://",
-                **config,
-            }
-        )
+        return create_app(app_settings(tmp_path / "tanji.db", **config))
 
     yield make
     close_thread_connections()
