@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, request
 from flask_smorest import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import cli, clock, db, errors, i18n, parsing, spec
 from app.config import Config
@@ -107,4 +108,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cors.init_app(app)
     security.init_app(app)
     pact.init_app(app)
+    if hops := int(app.config["TRUSTED_PROXIES"]):
+        # Behind nginx: the client's address (rate limits) and scheme come from its headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app

@@ -55,6 +55,9 @@ class Config:
     RATELIMIT_STORAGE_URI = None
     # False switches rate limiting off (tests do, except the limiter's own test).
     RATELIMIT_ENABLED = True
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed
+    # (nginx in deploy/: 1). 0: the peer is the client, and those headers are ignored.
+    TRUSTED_PROXIES = 0
     # Saved-household writes (entries, token, delete) per client, and creations per client.
     HOUSEHOLD_WRITE_RATE_LIMIT = "300 per hour"
     HOUSEHOLD_CREATE_RATE_LIMIT = "10 per hour"

@@ -3,6 +3,8 @@
 # nodejs/npm (npm installs the front-end libraries the app serves, pinned by package-lock.json),
 # and a CJK font (label.png draws Chinese; WenQuanYi Micro Hei is 1.6 MB, Noto CJK 56 MB).
 # Installs them with apt when missing and we are root; otherwise says what to install.
+# Servers of the multi-node topology (redis-server, nginx: deploy/start-local.sh and its tests)
+# are installed too when missing and we are root; otherwise their tests skip, saying why.
 set -euo pipefail
 
 missing=()
@@ -13,13 +15,19 @@ command -v npm >/dev/null || missing+=(nodejs npm)
 for tool in "$@"; do            # optional extra Debian packages, e.g. wrk, chromium
   dpkg -s "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+servers=()
+for server in redis-server nginx; do
+  dpkg -s "$server" >/dev/null 2>&1 || servers+=("$server")
+done
+root=false
+[ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null && root=true
+[ ${#missing[@]} -eq 0 ] && { [ ${#servers[@]} -eq 0 ] || [ "$root" = false ]; } && exit 0
 
-if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-  echo "Installing system packages: ${missing[*]}"
+if [ "$root" = true ]; then
+  echo "Installing system packages: ${missing[*]} ${servers[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq "${missing[@]}" >/dev/null
+  apt-get install -y -qq "${missing[@]}" "${servers[@]}" >/dev/null
 else
   echo "Missing system packages: ${missing[*]}" >&2
   echo "Install them, e.g.: sudo apt-get install ${missing[*]}" >&2

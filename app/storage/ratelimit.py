@@ -1,10 +1,8 @@
-"""Rate-limit counters shared by every gunicorn worker on one machine: a `limits` storage
-backend (scheme ``tanji-sqlite://<path>``) on a small SQLite file, by default in /dev/shm, so
-the counters live in memory and vanish with a reboot. Keys (which hold the client address)
-are stored only as a salted BLAKE2 hash. Fixed-window strategy only (flask-limiter's default).
-
-For several machines, set TANJI_RATELIMIT_STORAGE_URI to a shared server instead, e.g.
-``redis://host:6379`` (limits supports it natively).
+"""Rate-limit counters as `limits` storage backends. One machine: ``tanji-sqlite://<path>``,
+a small SQLite file shared by every gunicorn worker, by default in /dev/shm, so the counters
+live in memory and vanish with a reboot. Several machines: ``redis://host:port`` (Redis, shared
+by every node). Either way keys (which hold the client address) are stored only as a salted
+BLAKE2 hash. Fixed-window strategy only (flask-limiter's default).
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ import tempfile
 import threading
 import time
 
-from limits.storage import Storage
+from limits.storage import RedisStorage, Storage
 
 
 class SharedFileStorage(Storage):
@@ -106,6 +104,35 @@ class SharedFileStorage(Storage):
 
     def clear(self, key: str) -> None:
         self._conn().execute("delete from counters where key = ?", [self._key(key)])
+
+
+class HashedRedisStorage(RedisStorage):
+    """limits' Redis storage, with every key a salted BLAKE2 hash, so Redis never holds a
+    client address. The salt lives in Redis itself (set once, by whichever node asks first),
+    so every node hashes a client to the same counter.
+
+    Registered for the schemes of limits' own Redis storage, so a plain ``redis://`` URI gets
+    it. A server that does not answer within half a second counts as down: flask-limiter then
+    counts in each worker's memory until it is back (app/web/ratelimit.py)."""
+
+    STORAGE_SCHEME = ["redis", "rediss", "redis+unix"]
+    SALT_KEY = "tanji:ratelimit-salt"
+
+    def __init__(self, uri: str, **options: float | str | bool) -> None:
+        options.setdefault("socket_timeout", 0.5)
+        options.setdefault("socket_connect_timeout", 0.5)
+        super().__init__(uri, key_prefix="tanji:ratelimit", **options)
+        self._salt: bytes | None = None
+
+    def prefixed_key(self, key: str) -> str:
+        if key == "*":  # reset() deletes by pattern
+            return super().prefixed_key(key)
+        if self._salt is None:
+            redis = self.get_connection()
+            redis.set(self.SALT_KEY, secrets.token_bytes(16), nx=True)
+            self._salt = redis.get(self.SALT_KEY)
+        digest = hashlib.blake2b(key.encode(), key=self._salt, digest_size=16).hexdigest()
+        return super().prefixed_key(digest)
 
 
 def default_uri(database: str) -> str:

@@ -1,7 +1,7 @@
 """Per-client rate limits (flask-limiter) for the endpoints that cost CPU or disk: photo scans,
 and saved-household writes (creation has a tighter limit of its own). Counters are shared by
 every worker on the machine (app/storage/ratelimit.py, in /dev/shm, addresses hashed) unless
-RATELIMIT_STORAGE_URI points elsewhere (redis:// for several machines)."""
+RATELIMIT_STORAGE_URI points elsewhere (redis:// for several machines, addresses hashed too)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,9 @@ def init_app(app: Flask, scans: Blueprint, households: Blueprint) -> Limiter:
         storage_uri=ratelimit_storage_uri(config),
         headers_enabled=True,  # X-RateLimit-* on every limited response, Retry-After on 429
         default_limits=[],
+        # Shared counters unreachable (Redis down): count in this worker's memory meanwhile,
+        # rather than answer 500 or stop limiting; flask-limiter retries the store with backoff.
+        in_memory_fallback_enabled=True,
     )
     limiter.limit(lambda: config["SCAN_RATE_LIMIT"], methods=["POST"])(scans)
     # Every household write (entries, token, delete) counts against one budget per client;
