@@ -3,7 +3,7 @@
 # nodejs/npm (npm installs the front-end libraries the app serves, pinned by package-lock.json),
 # and a CJK font (label.png draws Chinese; WenQuanYi Micro Hei is 1.6 MB, Noto CJK 56 MB).
 # Installs them with apt when missing and we are root; otherwise says what to install.
-# Servers of the multi-node topology (redis-server, nginx: deploy/start-local.sh and its tests)
+# Servers of the multi-node topology (postgresql, redis-server, nginx: deploy/start-local.sh and its tests)
 # are installed too when missing and we are root; otherwise their tests skip, saying why.
 set -euo pipefail
 
@@ -16,7 +16,7 @@ for tool in "$@"; do            # optional extra Debian packages, e.g. wrk, chro
   dpkg -s "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 servers=()
-for server in redis-server nginx; do
+for server in postgresql redis-server nginx; do
   dpkg -s "$server" >/dev/null 2>&1 || servers+=("$server")
 done
 root=false
