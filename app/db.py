@@ -28,7 +28,7 @@ from app.storage.catalog import SqliteCatalogue
 from app.storage.households import SqliteHouseholds
 from app.storage.import_files import FactorFile, ImportFile
 from app.storage.keys import ApiKeys
-from app.storage.pact import SqlitePactStore, SqliteRevisions
+from app.storage.pact import PactStore, SqliteRevisions
 from app.storage.ratelimit import default_uri as _ratelimit_default_uri
 from app.storage.seed import seed
 from app.storage.transactions import write_transaction
@@ -237,9 +237,9 @@ def init_app(app: Flask) -> None:
 
 
 # -- PACT v3 -------------------------------------------------------------------------------
-def get_pact_store() -> SqlitePactStore:
+def get_pact_store() -> PactStore:
     """PACT clients, tokens and event outbox on this request's connection."""
-    return SqlitePactStore(get_db())
+    return PactStore(get_db())
 
 
 def get_pact_revisions() -> SqliteRevisions:
@@ -252,7 +252,7 @@ class PactConnection:
 
     def __init__(self, path: str) -> None:
         self.db = connect(path, create=False)
-        self.store = SqlitePactStore(self.db)
+        self.store = PactStore(self.db)
         self.revisions = SqliteRevisions(SqliteCatalogue(self.db))
 
     def close(self) -> None:

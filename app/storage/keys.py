@@ -7,9 +7,9 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-
-from sqlite_utils import Database
+from typing import Any
 
 from app.core.errors import NotFound, Unauthorized
 from app.core.messages import _
@@ -18,6 +18,7 @@ from app.storage.transactions import write_transaction
 PREFIX = "tanji"
 #: Compared against when the key id is unknown, so a miss costs the same as a wrong secret.
 _DUMMY = hashlib.sha256(b"no such key").hexdigest()
+_COLUMNS = "id, body_id, created_at, revoked_at"
 
 
 @dataclass(frozen=True)
@@ -33,25 +34,29 @@ def _digest(secret: str) -> str:
 
 
 class ApiKeys:
-    """API keys in SQLite. The full key is ``tanji_<id>.<secret>``; only the id and the
-    SHA-256 of the 256-bit secret are stored."""
+    """API keys on either engine's database. The full key is ``tanji_<id>.<secret>``; only
+    the id and the SHA-256 of the 256-bit secret are stored."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Any) -> None:
         self.db = db
+
+    def _write(self) -> AbstractContextManager:
+        return write_transaction(self.db)
 
     def create(self, body_id: str) -> tuple[ApiKey, str]:
         """A new key for ``body_id``; returns it and the full token, which is shown once.
         Raises NotFound if no certification body has this id."""
-        if not self.db.execute(
-            "select 1 from certification_bodies where id = ?", [body_id]
-        ).fetchone():
-            raise NotFound(
-                _("No certification body with id '%(body_id)s'.", body_id=body_id), body_id=body_id
-            )
         key_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
         created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        with write_transaction(self.db):
+        with self._write():
+            if not self.db.execute(
+                "select 1 from certification_bodies where id = ?", [body_id]
+            ).fetchone():
+                raise NotFound(
+                    _("No certification body with id '%(body_id)s'.", body_id=body_id),
+                    body_id=body_id,
+                )
             self.db.execute(
                 "insert into api_keys (id, body_id, secret_sha256, created_at) values (?, ?, ?, ?)",
                 [key_id, body_id, _digest(secret), created],
@@ -61,30 +66,27 @@ class ApiKeys:
     def revoke(self, key_id: str) -> ApiKey:
         """Raises NotFound if no key has this id."""
         revoked = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        with write_transaction(self.db):
-            self.db.execute(
-                "update api_keys set revoked_at = coalesce(revoked_at, ?) where id = ?",
+        with self._write():
+            row = self.db.execute(
+                "update api_keys set revoked_at = coalesce(revoked_at, ?) where id = ? "
+                f"returning {_COLUMNS}",
                 [revoked, key_id],
-            )
-        for key in self.list():
-            if key.id == key_id:
-                return key
-        raise NotFound(_("No API key with id '%(key_id)s'.", key_id=key_id), key_id=key_id)
+            ).fetchone()
+        if row is None:
+            raise NotFound(_("No API key with id '%(key_id)s'.", key_id=key_id), key_id=key_id)
+        return ApiKey(*row)
 
     def list(self) -> list[ApiKey]:
-        return [
-            ApiKey(r["id"], r["body_id"], r["created_at"], r["revoked_at"])
-            for r in self.db.query("select * from api_keys order by created_at, id")
-        ]
+        rows = self.db.execute(f"select {_COLUMNS} from api_keys order by created_at, id")
+        return [ApiKey(*row) for row in rows]
 
     def authenticate(self, token: str | None) -> ApiKey:
         """The live key ``token`` names. Raises Unauthorized (saying nothing more) otherwise."""
         key_id, _dot, secret = (token or "").removeprefix(f"{PREFIX}_").partition(".")
         row = self.db.execute(
-            "select id, body_id, secret_sha256, created_at, revoked_at from api_keys where id = ?",
-            [key_id],
+            f"select {_COLUMNS}, secret_sha256 from api_keys where id = ?", [key_id]
         ).fetchone()
-        ok = hmac.compare_digest(_digest(secret), row[2] if row else _DUMMY)
-        if not (ok and row and secret and row[4] is None):
+        ok = hmac.compare_digest(_digest(secret), row[4] if row else _DUMMY)
+        if not (ok and row and secret and row[3] is None):
             raise Unauthorized(_("Missing, unknown or revoked API key."))
-        return ApiKey(row[0], row[1], row[3], row[4])
+        return ApiKey(*row[:4])

@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
-
-from sqlite_utils import Database
 
 from app.core.pact import RevisionRecord
 from app.core.pact_auth import Client, StoredToken
@@ -90,108 +89,125 @@ def _complete(fields: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-class SqlitePactStore:
-    """Clients, tokens and the event outbox."""
+class PactStore:
+    """Clients, tokens and the event outbox on either engine's database."""
 
-    def __init__(self, db: Database) -> None:
+    #: What a claim adds to its choice of row so that concurrent workers skip each other's
+    #: (SQLite's one write lock already serialises them).
+    SKIP_LOCKED = ""
+
+    def __init__(self, db: Any) -> None:
         self.db = db
+
+    def _write(self) -> AbstractContextManager:
+        return write_transaction(self.db)
+
+    def _one(self, sql: str, params: list[Any]) -> Any:
+        return self.db.execute(sql, params).fetchone()
+
+    def _change(self, sql: str, params: list[Any]) -> int:
+        """Run one statement in a write transaction; returns how many rows it changed."""
+        with self._write():
+            return self.db.execute(sql, params).rowcount
+
+    def _change_one(self, sql: str, params: list[Any]) -> Any:
+        """Run one statement with RETURNING in a write transaction; its row, or None."""
+        with self._write():
+            return self.db.execute(sql, params).fetchone()
 
     # -- clients and tokens ----------------------------------------------------------
     def add_client(self, client: Client, secret_sha256: str) -> None:
-        self.db.execute(
+        self._change(
             "insert into pact_clients (id, name, secret_sha256, created_at) values (?, ?, ?, ?)",
             [client.id, client.name, secret_sha256, client.created_at],
         )
 
     def client_secret(self, client_id: str) -> tuple[Client, str] | None:
-        row = self.db.execute(
+        row = self._one(
             "select id, name, created_at, revoked_at, secret_sha256 from pact_clients where id = ?",
             [client_id],
-        ).fetchone()
+        )
         return (Client(*row[:4]), row[4]) if row else None
 
     def clients(self) -> list[Client]:
-        return [
-            Client(*row)
-            for row in self.db.execute(
-                "select id, name, created_at, revoked_at from pact_clients order by created_at, id"
-            )
-        ]
+        rows = self.db.execute(
+            "select id, name, created_at, revoked_at from pact_clients order by created_at, id"
+        )
+        return [Client(*row) for row in rows]
 
     def revoke_client(self, client_id: str, at: str) -> Client | None:
-        with write_transaction(self.db):
-            self.db.execute(
-                "update pact_clients set revoked_at = coalesce(revoked_at, ?) where id = ?",
+        with self._write():
+            row = self.db.execute(
+                "update pact_clients set revoked_at = coalesce(revoked_at, ?) where id = ? "
+                "returning id, name, created_at, revoked_at",
                 [at, client_id],
-            )
+            ).fetchone()
             self.db.execute("delete from pact_tokens where client_id = ?", [client_id])
-        found = self.client_secret(client_id)
-        return found[0] if found else None
+        return Client(*row) if row else None
 
     def add_token(self, token_sha256: str, client_id: str, issued_at: str, expires_at: str) -> None:
-        self.db.execute(
+        self._change(
             "insert into pact_tokens (token_sha256, client_id, issued_at, expires_at) "
             "values (?, ?, ?, ?)",
             [token_sha256, client_id, issued_at, expires_at],
         )
 
     def token(self, token_sha256: str) -> StoredToken | None:
-        row = self.db.execute(
+        row = self._one(
             "select c.id, c.name, c.created_at, c.revoked_at, t.expires_at "
             "from pact_tokens t join pact_clients c on c.id = t.client_id "
             "where t.token_sha256 = ?",
             [token_sha256],
-        ).fetchone()
+        )
         if row is None:
             return None
         return StoredToken(Client(*row[:4]), dt.datetime.fromisoformat(row[4]))
 
     def purge_tokens(self, before: str) -> int:
         """Delete tokens that expired before this ISO instant; returns how many."""
-        return self.db.execute("delete from pact_tokens where expires_at < ?", [before]).rowcount
+        return self._change("delete from pact_tokens where expires_at < ?", [before])
 
     # -- outbox ----------------------------------------------------------------------
     def enqueue(self, recipient: str, request: Mapping[str, Any], *, now: float) -> int:
-        cursor = self.db.execute(
+        return self._change_one(
             "insert into pact_outbox (recipient, request, status, attempts, next_attempt_at, "
-            "created_at) values (?, ?, 'pending', 0, ?, ?)",
+            "created_at) values (?, ?, 'pending', 0, ?, ?) returning id",
             [
                 recipient,
                 json.dumps(request, ensure_ascii=False),
                 now,
                 dt.datetime.fromtimestamp(now, dt.UTC).isoformat(timespec="seconds"),
             ],
-        )
-        return cursor.lastrowid
+        )[0]
 
     def claim(self, *, now: float, lease_seconds: float) -> OutboxJob | None:
-        row = self.db.execute(
+        row = self._change_one(
             "update pact_outbox set lease_until = ?, attempts = attempts + 1 "
             "where id = (select id from pact_outbox where status = 'pending' "
             "and next_attempt_at <= ? and (lease_until is null or lease_until <= ?) "
-            "order by next_attempt_at, id limit 1) "
+            f"order by next_attempt_at, id limit 1{self.SKIP_LOCKED}) "
             "returning id, recipient, request, attempts",
             [now + lease_seconds, now, now],
-        ).fetchone()
+        )
         if row is None:
             return None
         return OutboxJob(row[0], row[1], json.loads(row[2]), row[3])
 
     def done(self, job_id: int, *, at: str) -> None:
-        self.db.execute(
+        self._change(
             "update pact_outbox set status = 'done', done_at = ?, lease_until = null where id = ?",
             [at, job_id],
         )
 
     def retry(self, job_id: int, *, at: float, error: str) -> None:
-        self.db.execute(
+        self._change(
             "update pact_outbox set next_attempt_at = ?, lease_until = null, last_error = ? "
             "where id = ?",
             [at, error[:1000], job_id],
         )
 
     def fail(self, job_id: int, *, error: str) -> None:
-        self.db.execute(
+        self._change(
             "update pact_outbox set status = 'failed', lease_until = null, last_error = ? "
             "where id = ?",
             [error[:1000], job_id],
