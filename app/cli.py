@@ -72,7 +72,7 @@ def import_command(file: Path, dry_run: bool) -> None:
                 stores.catalogue_writes,
                 import_file(file),
                 as_of=clock.today(current_app.config["TODAY"]),
-                actor=f"cli:{getpass.getuser()}",
+                actor=_cli_actor(),
                 dry_run=dry_run,
                 on_reject=on_reject,
                 on_warn=on_warn,
@@ -121,7 +121,7 @@ def factors_import_command(file: Path, dry_run: bool) -> None:
                 stores.catalogue_writes,
                 factor_file(file),
                 as_of=clock.today(current_app.config["TODAY"]),
-                actor=f"cli:{getpass.getuser()}",
+                actor=_cli_actor(),
                 dry_run=dry_run,
                 on_reject=on_reject,
             )
@@ -144,7 +144,7 @@ def factors_import_command(file: Path, dry_run: bool) -> None:
 def keys_create(body_id: str) -> None:
     """Create an API key for certification body BODY_ID; the key is shown only once."""
     with open_stores() as stores:
-        key, token = _or_fail(lambda: stores.api_keys.create(body_id))
+        key, token = _or_fail(lambda: stores.api_keys.create(body_id, actor=_cli_actor()))
     click.echo(f"Key {key.id} for {key.body_id} (shown once, store it now):")
     click.echo(token)
 
@@ -154,7 +154,7 @@ def keys_create(body_id: str) -> None:
 def keys_revoke(key_id: str) -> None:
     """Revoke the API key KEY_ID at once."""
     with open_stores() as stores:
-        key = _or_fail(lambda: stores.api_keys.revoke(key_id))
+        key = _or_fail(lambda: stores.api_keys.revoke(key_id, actor=_cli_actor()))
     click.echo(f"Key {key.id} for {key.body_id} revoked at {key.revoked_at}.")
 
 
@@ -165,6 +165,11 @@ def keys_list() -> None:
         for key in stores.api_keys.list():
             state = f"revoked {key.revoked_at}" if key.revoked_at else "active"
             click.echo(f"{key.id}\t{key.body_id}\tcreated {key.created_at}\t{state}")
+
+
+def _cli_actor() -> str:
+    """Who an audit row says acted, for a CLI command: the operator's login."""
+    return f"cli:{getpass.getuser()}"
 
 
 def _or_fail(action):

@@ -150,6 +150,12 @@ def test_keys_create_list_revoke(runner, db, client):
     assert runner.invoke(args=["keys", "revoke", key_id]).exit_code == 0
     assert "revoked" in runner.invoke(args=["keys", "list"]).output
     assert_error(client.post("/v1/admin/certificates", json={}, headers={"X-API-Key": token}), 401)
+    audit = db.execute("select actor, action, target, detail from audit_log order by id").fetchall()
+    assert [row[1:] for row in audit] == [
+        ("key.create", key_id, '{"body": "TJSCC"}'),
+        ("key.revoke", key_id, '{"body": "TJSCC"}'),
+    ]
+    assert all(row[0].startswith("cli:") for row in audit)
 
 
 def open_for_writing(fifo: Path, proc: subprocess.Popen, timeout: float = 30):

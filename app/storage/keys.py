@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import secrets
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -13,12 +14,14 @@ from typing import Any
 
 from app.core.errors import NotFound, Unauthorized
 from app.core.messages import _
+from app.storage.rows import insert_sql
 from app.storage.transactions import write_transaction
 
 PREFIX = "tanji"
 #: Compared against when the key id is unknown, so a miss costs the same as a wrong secret.
 _DUMMY = hashlib.sha256(b"no such key").hexdigest()
 _COLUMNS = "id, body_id, created_at, revoked_at"
+_AUDIT = insert_sql("audit_log", ("at", "actor", "action", "target", "detail"))
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,10 @@ class ApiKey:
     body_id: str
     created_at: str
     revoked_at: str | None
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def _digest(secret: str) -> str:
@@ -43,12 +50,15 @@ class ApiKeys:
     def _write(self) -> AbstractContextManager:
         return write_transaction(self.db)
 
-    def create(self, body_id: str) -> tuple[ApiKey, str]:
-        """A new key for ``body_id``; returns it and the full token, which is shown once.
-        Raises NotFound if no certification body has this id."""
+    def _audit(self, action: str, key: ApiKey, actor: str) -> None:
+        self.db.execute(_AUDIT, [_now(), actor, action, key.id, json.dumps({"body": key.body_id})])
+
+    def create(self, body_id: str, *, actor: str) -> tuple[ApiKey, str]:
+        """A new key for ``body_id``, audited as ``actor``'s; returns it and the full token,
+        which is shown once. Raises NotFound if no certification body has this id."""
         key_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
-        created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        key = ApiKey(key_id, body_id, _now(), None)
         with self._write():
             if not self.db.execute(
                 "select 1 from certification_bodies where id = ?", [body_id]
@@ -59,22 +69,25 @@ class ApiKeys:
                 )
             self.db.execute(
                 "insert into api_keys (id, body_id, secret_sha256, created_at) values (?, ?, ?, ?)",
-                [key_id, body_id, _digest(secret), created],
+                [key_id, body_id, _digest(secret), key.created_at],
             )
-        return ApiKey(key_id, body_id, created, None), f"{PREFIX}_{key_id}.{secret}"
+            self._audit("key.create", key, actor)
+        return key, f"{PREFIX}_{key_id}.{secret}"
 
-    def revoke(self, key_id: str) -> ApiKey:
-        """Raises NotFound if no key has this id."""
-        revoked = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    def revoke(self, key_id: str, *, actor: str) -> ApiKey:
+        """Revoke the key at once (a revoked key stays revoked), audited as ``actor``'s.
+        Raises NotFound if no key has this id."""
         with self._write():
             row = self.db.execute(
                 "update api_keys set revoked_at = coalesce(revoked_at, ?) where id = ? "
                 f"returning {_COLUMNS}",
-                [revoked, key_id],
+                [_now(), key_id],
             ).fetchone()
-        if row is None:
-            raise NotFound(_("No API key with id '%(key_id)s'.", key_id=key_id), key_id=key_id)
-        return ApiKey(*row)
+            if row is None:
+                raise NotFound(_("No API key with id '%(key_id)s'.", key_id=key_id), key_id=key_id)
+            key = ApiKey(*row)
+            self._audit("key.revoke", key, actor)
+        return key
 
     def list(self) -> list[ApiKey]:
         rows = self.db.execute(f"select {_COLUMNS} from api_keys order by created_at, id")
