@@ -23,6 +23,9 @@ class Config:
     NODE_MODULES = None
     # Cache-Control max-age, in seconds, of those package files (pinned by package-lock.json).
     ASSET_MAX_AGE = 86400
+    # Font file with Chinese glyphs for label.png; None: the first of
+    # app/web/label_image.py's CJK_FONTS found (scripts/system-deps.sh installs one).
+    LABEL_FONT = None
     # Cache-Control max-age, in seconds, of GET lookups.
     CACHE_MAX_AGE = 60
     # Most scanned texts accepted by one POST /v1/resolve.

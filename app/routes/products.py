@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 
 from app import i18n
@@ -11,7 +12,7 @@ from app.core.footprints import lookup_product
 from app.db import get_catalogue
 from app.http import json_lookup
 from app.routes import Blueprint, alt_responses, cached_ok, lang, public_url, today
-from app.web.label_image import label_svg
+from app.web.label_image import label_png, label_svg
 from schemas.common import LANG_PARAMETER, dump
 from schemas.products import ProductFootprintSchema
 
@@ -55,37 +56,75 @@ class ProductResource(MethodView):
         )
 
 
+def _label_image(gtin: str, kind: str):
+    """label.svg or label.png of a product: rendered once per release, day and product."""
+    gtin14 = normalize_gtin(gtin)
+    catalogue, day = get_catalogue(), today()
+    key = (f"label.{kind}", catalogue.release_id(), day, gtin14)
+    draw, content_type = _LABEL_IMAGES[kind]
+    font = current_app.config["LABEL_FONT"]
+
+    def render() -> bytes:
+        image = draw(
+            lookup_product(catalogue, gtin14, day),
+            qr_url=public_url(digital_link_path(gtin14)),
+            translate=i18n.translate,
+            languages=tuple(i18n.LANGUAGES),
+            **({"font_path": font} if kind == "png" else {}),
+        )
+        return image.encode() if isinstance(image, str) else image
+
+    return json_lookup(key, render, content_type)
+
+
+_LABEL_IMAGES = {
+    "svg": (label_svg, "image/svg+xml; charset=utf-8"),
+    "png": (label_png, "image/png"),
+}
+
+
+def _image_doc(description: str, media_type: str, **schema) -> dict:
+    return {
+        "responses": {
+            "200": {
+                "description": description,
+                "content": {media_type: {"schema": {"type": "string", **schema}}},
+                "headers": {"ETag": {"schema": {"type": "string"}}},
+            }
+        }
+    }
+
+
 @blp.route("/<gtin>/label.svg", parameters=[_GTIN_PARAMETER])
 class ProductLabelImage(MethodView):
     init_every_request = False
 
     @blp.doc(
-        responses={
-            "200": {
-                "description": (
-                    "The label as a standalone SVG image (480 x 270, scalable) in Chinese and "
-                    "English: figure, status, certificate, and a QR code of the product's GS1 "
-                    "Digital Link"
-                ),
-                "content": {"image/svg+xml": {"schema": {"type": "string"}}},
-                "headers": {"ETag": {"schema": {"type": "string"}}},
-            }
-        }
+        **_image_doc(
+            "The label as a standalone SVG image (480 x 270, scalable) in Chinese and English: "
+            "figure, status, certificate, and a QR code of the product's GS1 Digital Link",
+            "image/svg+xml",
+        )
     )
     @alt_responses(304, 400, 404, 422)
     def get(self, gtin: str):
         """The product's bilingual label as an SVG image, to print or put in an <img>"""
-        gtin14 = normalize_gtin(gtin)
-        catalogue, day = get_catalogue(), today()
-        key = ("label.svg", catalogue.release_id(), day, gtin14)
+        return _label_image(gtin, "svg")
 
-        def render() -> bytes:
-            svg = label_svg(
-                lookup_product(catalogue, gtin14, day),
-                qr_url=public_url(digital_link_path(gtin14)),
-                translate=i18n.translate,
-                languages=tuple(i18n.LANGUAGES),
-            )
-            return svg.encode()
 
-        return json_lookup(key, render, "image/svg+xml; charset=utf-8")
+@blp.route("/<gtin>/label.png", parameters=[_GTIN_PARAMETER])
+class ProductLabelPng(MethodView):
+    init_every_request = False
+
+    @blp.doc(
+        **_image_doc(
+            "The same label as a PNG image (960 x 540: the SVG's 480 x 270 at twice the "
+            "resolution), for places that take no SVG",
+            "image/png",
+            format="binary",
+        )
+    )
+    @alt_responses(304, 400, 404, 422)
+    def get(self, gtin: str):
+        """The product's bilingual label as a PNG image"""
+        return _label_image(gtin, "png")

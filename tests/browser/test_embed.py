@@ -14,7 +14,7 @@ SHOP_PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body><main><h1>Mineral water</h1>
 <script src="{base}/embed.js" data-gtin="{gtin}" data-lang="{lang}" data-size="{size}" async></script>
-<noscript><img src="{base}/v1/products/{gtin}/label.svg" width="480" height="270"
+<noscript><img src="{base}/v1/products/{gtin}/label.png" width="480" height="270"
   alt="产品碳足迹 · Product carbon footprint"></noscript>
 <p>Other things the shop says.</p></main></body></html>"""
 
@@ -89,4 +89,4 @@ def test_embed_without_javascript_shows_the_image(open_page, shop, live_server):
     loaded = page.wait_for_function(
         "img => img.complete && img.naturalWidth", arg=image.element_handle()
     )
-    assert loaded.json_value() == 480
+    assert loaded.json_value() == 960  # label.png, shown at 480 x 270

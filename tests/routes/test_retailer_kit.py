@@ -3,6 +3,7 @@ and CORS per endpoint class."""
 
 from __future__ import annotations
 
+import io
 import re
 import xml.etree.ElementTree as ET
 
@@ -10,6 +11,7 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageDraw
 
+from app.web.label_image import STATUS_COLOURS
 from tests.helpers import assert_error
 
 GTIN = "09506000134352"
@@ -71,6 +73,46 @@ def test_label_svg_errors(client):
     assert_error(client.get("/v1/products/00290000000005/label.svg"), 404, "not_found")
 
 
+def test_label_png(client):
+    resp = client.get(f"/v1/products/{GTIN}/label.png")
+    assert resp.status_code == 200 and resp.mimetype == "image/png"
+    image = Image.open(io.BytesIO(resp.data))
+    assert image.format == "PNG" and image.size == (960, 540)
+    assert [b.text for b in zxingcpp.read_barcodes(image)] == [f"http://127.0.0.1:8000/01/{GTIN}"]
+    assert resp.headers["Cache-Control"].startswith("public, max-age=")
+    again = client.get(
+        f"/v1/products/{GTIN}/label.png", headers={"If-None-Match": resp.headers["ETag"]}
+    )
+    assert again.status_code == 304 and again.data == b""
+    assert resp.headers["ETag"] != client.get(f"/v1/products/{GTIN}/label.svg").headers["ETag"]
+    # GTIN-13 and GTIN-14 are the same label
+    assert client.get(f"/v1/products/{GTIN[1:]}/label.png").data == resp.data
+
+
+@pytest.mark.parametrize(
+    ("gtin", "status"),
+    [
+        (GTIN, "valid"),
+        ("00280109000501", "revoked"),
+        ("00220113000166", "suspended"),
+        ("00210104000114", "expired"),
+    ],
+)
+def test_label_png_border_in_the_status_colour(client, gtin, status):
+    image = Image.open(io.BytesIO(client.get(f"/v1/products/{gtin}/label.png").data))
+    red, green, blue = image.convert("RGB").getpixel((4, 270))
+    expected = STATUS_COLOURS[status][0]
+    assert (
+        max(abs(a - int(expected[i : i + 2], 16)) for a, i in ((red, 1), (green, 3), (blue, 5)))
+        <= 6
+    )
+
+
+def test_label_png_errors(client):
+    assert_error(client.get("/v1/products/9506000134353/label.png"), 422, "invalid_code")
+    assert_error(client.get("/v1/products/00290000000005/label.png"), 404, "not_found")
+
+
 def test_lookups_carry_the_label_url(client):
     body = client.get(f"/v1/products/{GTIN}").get_json()
     assert body["label_url"] == f"http://127.0.0.1:8000/v1/products/{GTIN}/label.svg"
@@ -113,6 +155,7 @@ def test_label_pages_send_etags(client, path):
 PUBLIC = [
     ("get", f"/v1/products/{GTIN}"),
     ("get", f"/v1/products/{GTIN}/label.svg"),
+    ("get", f"/v1/products/{GTIN}/label.png"),
     ("get", "/v1/certificates/TJS-PCF-2025-0028"),
     ("get", f"/v1/resolve?code={GTIN}"),
     ("get", "/v1/factors"),
