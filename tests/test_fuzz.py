@@ -27,6 +27,7 @@ EXAMPLES = 8
 BEYOND_SCHEMA = {
     "GET /v1/products/{gtin}": {"invalid_code"},  # a GS1 check digit
     "GET /v1/products/{gtin}/label.svg": {"invalid_code"},  # a GS1 check digit
+    "GET /v1/products/{gtin}/label.png": {"invalid_code"},  # a GS1 check digit
     "GET /01/{rest}": {"invalid_code"},  # a GS1 check digit, the AIs' character sets
     "GET /v1/resolve": {"not_a_code", "invalid_code"},  # what a scanned text is
     "POST /v1/household/estimate": {"invalid_input"},  # units per activity, plausible maxima
