@@ -22,9 +22,12 @@ class TanjiApi(Api):
         """Every HTTP error (unknown path, 405, 500, abort) in the one error shape; under the
         PACT paths, in PACT's shape."""
         from app import pact
+        from app.web import pages
 
         if pact.owns(request.path):
             return pact.http_error(error)
+        if pages.wants_html(request.path) and (error.code or 500) >= 400:
+            return pages.http_error_page(error)
         return errors.http_error(error)
 
 
@@ -40,7 +43,8 @@ def default_public_base_url(config: dict[str, Any]) -> str:
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    # static_folder=None: the pages blueprint serves app/web/static/ at /static/.
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.json = parsing.JSONProvider(app)
     app.config.from_object(Config)
     app.config.from_prefixed_env("TANJI")
@@ -84,7 +88,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         saved_households,
         scans,
     )
-    from app.web import assets, cors, labels, ratelimit, security
+    from app.web import assets, cors, labels, pages, ratelimit, security
 
     api = TanjiApi(app, spec_kwargs={"marshmallow_plugin": spec.Plugin()})
     spec.init_api(api)
@@ -102,9 +106,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ):
         api.register_blueprint(module.blp)
     admin.document_security(api)
+    pages.init_app(app)
     app.register_blueprint(labels.bp)
     app.register_blueprint(assets.bp)
-    ratelimit.init_app(app, scans.blp, saved_households.blp)
+    ratelimit.init_app(app, [scans.blp, pages.bp], saved_households.blp)
     cors.init_app(app)
     security.init_app(app)
     pact.init_app(app)

@@ -67,11 +67,9 @@ def label_image_path(gtin: str) -> str:
 
 
 def product_page(footprint: ProductFootprint) -> str:
-    """Where a person who scans the product goes: the one place to change when /p/<gtin>
-    exists. Until then: the current certificate's label page, else the product's label."""
-    if footprint.current is not None:
-        return f"/c/{quote(footprint.current.certificate.number, safe='')}"
-    return f"/embed/products/{footprint.product.gtin}"
+    """Where a person who scans the product goes: its product page (label, stages, category
+    comparison, certificate history)."""
+    return f"/p/{footprint.product.gtin}"
 
 
 def links(footprint: ProductFootprint) -> dict[str, list[Link]]:

@@ -17,7 +17,7 @@ from werkzeug.datastructures import FileStorage
 from app.core.decode import DecodeLimits
 from app.core.errors import InvalidInput, UnsupportedMediaType
 from app.core.messages import _
-from app.core.scans import scan
+from app.core.scans import ScanResult, scan
 from app.db import get_catalogue
 from app.errors import error_body
 from app.offload import Slots
@@ -76,22 +76,28 @@ class ScanResource(MethodView):
     def post(self, image: FileStorage | None = None):
         """Scan a product photo: every barcode and label QR in it, resolved to its footprint"""
         language = lang()
-        config = current_app.config
-        result = scan(
-            _photo(image),
-            get_catalogue(),
-            limits=DecodeLimits(
-                max_pixels=config["SCAN_MAX_PIXELS"],
-                max_frames=config["SCAN_MAX_FRAMES"],
-                time_budget=config["SCAN_TIME_BUDGET_SECONDS"],
-            ),
-            today=today(),
-            public_base_url=config["PUBLIC_BASE_URL"],
-            max_bytes=config["MAX_UPLOAD_BYTES"],
-            run=_slots().run,
-        )
+        result = scan_upload(image)
         # Dumped here (not by @blp.response) because localized fields need the language.
         return jsonify(dump(_response, ScanResponseSchema.build(result, error_body), lang=language))
+
+
+def scan_upload(image: FileStorage | None) -> ScanResult:
+    """The scan of an uploaded photo (multipart field or raw body), with this app's limits,
+    in its decoding slots: for this endpoint and the photo form of the pages alike."""
+    config = current_app.config
+    return scan(
+        _photo(image),
+        get_catalogue(),
+        limits=DecodeLimits(
+            max_pixels=config["SCAN_MAX_PIXELS"],
+            max_frames=config["SCAN_MAX_FRAMES"],
+            time_budget=config["SCAN_TIME_BUDGET_SECONDS"],
+        ),
+        today=today(),
+        public_base_url=config["PUBLIC_BASE_URL"],
+        max_bytes=config["MAX_UPLOAD_BYTES"],
+        run=_slots().run,
+    )
 
 
 def _slots() -> Slots:

@@ -7,26 +7,19 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import HTTPException
 
 from app.core.codes import normalize_gtin
-from app.core.footprints import lookup_certificate, lookup_product
+from app.core.errors import DomainError
+from app.core.footprints import lookup_product
+from app.core.labels import certificate_page
 from app.db import get_catalogue
-from app.routes import lang, today
+from app.routes import today
+from app.web import pages
 
 bp = Blueprint("labels", __name__)
 SCRIPTS = Path(__file__).parent / "js"
-
-
-def _page(template: str, **context) -> Response:
-    """Render a page in the negotiated language (texts from the gettext catalogue), with an
-    ETag so a browser or a retailer's page revalidates it with a 304."""
-    html = render_template(template, lang=lang(), **context)
-    response = Response(html, mimetype="text/html")
-    response.headers["Cache-Control"] = f"public, max-age={current_app.config['CACHE_MAX_AGE']}"
-    response.headers["Vary"] = "Accept-Language"
-    response.add_etag()
-    return response.make_conditional(request)
 
 
 @functools.cache
@@ -41,20 +34,24 @@ def _script(name: str) -> Response:
     return response.make_conditional(request)
 
 
+bp.register_error_handler(DomainError, pages.domain_error_page)
+for handled in (HTTPException, 413, 429, 500):
+    bp.register_error_handler(handled, pages.http_error_page)
+
+
 @bp.get("/c/<number>")
 def certificate_label(number: str) -> Response:
-    """Where a Tanji label QR leads: the certificate, its status and the product."""
-    view = lookup_certificate(get_catalogue(), number, today())
-    return _page("label.html", view=view, product=view.product, embed=False)
+    """Where a Tanji label QR leads: the certificate, its status and the product (an old or
+    revoked certificate points to the product's current valid one)."""
+    return pages.page("certificate.html", page=certificate_page(get_catalogue(), number, today()))
 
 
 @bp.get("/embed/products/<gtin>")
 def product_label(gtin: str) -> Response:
     """A compact label for a retailer's page (frameable from any origin)."""
     footprint = lookup_product(get_catalogue(), normalize_gtin(gtin), today())
-    response = _page("label.html", view=footprint.current, product=footprint.product, embed=True)
     # Framable from any origin: app/web/security.py gives /embed/ pages their own CSP.
-    return response
+    return pages.page("embed.html", view=footprint.current, product=footprint.product)
 
 
 @bp.get("/embed.js")

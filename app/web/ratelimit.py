@@ -18,8 +18,9 @@ CREATE_ENDPOINT = "households.Households"
 WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
 
 
-def init_app(app: Flask, scans: Blueprint, households: Blueprint) -> Limiter:
-    """One limiter per app, so each test app counts from zero.
+def init_app(app: Flask, scans: list[Blueprint], households: Blueprint) -> Limiter:
+    """One limiter per app, so each test app counts from zero. ``scans`` are the blueprints
+    whose POSTs decode photos (the API and the pages' photo form): one budget per client.
 
     Keyed on the peer address: behind a reverse proxy, wrap the app in werkzeug's ProxyFix
     so that is the client's address rather than the proxy's.
@@ -38,7 +39,10 @@ def init_app(app: Flask, scans: Blueprint, households: Blueprint) -> Limiter:
         # rather than answer 500 or stop limiting; flask-limiter retries the store with backoff.
         in_memory_fallback_enabled=True,
     )
-    limiter.limit(lambda: config["SCAN_RATE_LIMIT"], methods=["POST"])(scans)
+    for blueprint in scans:
+        limiter.shared_limit(lambda: config["SCAN_RATE_LIMIT"], scope="scans", methods=["POST"])(
+            blueprint
+        )
     # Every household write (entries, token, delete) counts against one budget per client;
     # creating households against a tighter one: each is a row anyone could mint.
     limiter.shared_limit(
@@ -58,9 +62,9 @@ def init_app(app: Flask, scans: Blueprint, households: Blueprint) -> Limiter:
     for registry, existing in zip(hooks, before, strict=True):
         added = registry.get(None, [])[len(existing) :]
         registry[None] = existing
-        for blueprint in (scans, households):
+        for blueprint in (*scans, households):
             registry.setdefault(blueprint.name, []).extend(added)
-    for blueprint in (scans, households):
+    for blueprint in (*scans, households):
         # Flask runs after_request functions in reverse: this one runs after the limiter's.
         app.after_request_funcs[blueprint.name].insert(0, _retry_after_only_on_429)
     return limiter

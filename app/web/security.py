@@ -1,5 +1,5 @@
 """Security headers: ``nosniff`` on every response, and a Content-Security-Policy on every
-HTML page that refuses framing, except the embeddable label (/embed/...), which retailers
+HTML page that refuses framing and inline scripts, except the embeddable label (/embed/...), which retailers
 frame from their own origins.
 
 One after_request function, a couple of microseconds on a lookup; flask-talisman would add
@@ -11,15 +11,20 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-#: Label pages: their own inline styles, nothing else; no framing, no forms, no base tag.
-_PAGE = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-    "base-uri 'none'; form-action 'none'"
+#: Pages: scripts and styles only from files this app serves (no inline script or style);
+#: no base tag, forms only to this app, no framing.
+_PAGE = "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'"
+#: The consumer pages (/, /p/..., /c/..., /estimate): the scanner fetches and compiles
+#: zxing-wasm's .wasm (served under /vendor/; 'wasm-unsafe-eval' allows compiling
+#: WebAssembly, not JavaScript eval) and shows the camera (a MediaStream, blob: in some
+#: browsers).
+PAGE_CSP = (
+    f"{_PAGE}; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; "
+    "media-src 'self' blob:; form-action 'self'; frame-ancestors 'none'"
 )
-PAGE_CSP = f"{_PAGE}; frame-ancestors 'none'"
-#: The embeddable label: the same page, framable from any origin, with its one script
-#: (/embed/frame.js, which reports the label's height to the embedding page).
-EMBED_CSP = f"{_PAGE}; script-src 'self'; frame-ancestors *"
+#: The embeddable label: framable from any origin, with its one script (/embed/frame.js,
+#: which reports the label's height to the embedding page), no forms.
+EMBED_CSP = f"{_PAGE}; script-src 'self'; form-action 'none'; frame-ancestors *"
 #: Swagger UI (/docs): its files from this app (/vendor/, installed from npm), never a CDN;
 #: flask-smorest's page starts it with an inline script.
 DOCS_CSP = (

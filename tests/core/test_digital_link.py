@@ -81,7 +81,7 @@ def test_linkset_carries_the_three_link_types_with_absolute_hrefs():
     assert context["anchor"] == f"{BASE}/01/{GTIN}"
     hrefs = {k: [link["href"] for link in v] for k, v in context.items() if k != "anchor"}
     assert hrefs == {
-        GS1_VOC + "pip": [f"{BASE}/c/TJS-PCF-2025-0001"],
+        GS1_VOC + "pip": [f"{BASE}/p/{GTIN}"],
         GS1_VOC + "sustainabilityInfo": [
             f"{BASE}/v1/products/{GTIN}",
             f"{BASE}/v1/products/{GTIN}/label.svg",
@@ -90,7 +90,7 @@ def test_linkset_carries_the_three_link_types_with_absolute_hrefs():
             f"{BASE}/c/TJS-PCF-2025-0001",
             f"{BASE}/v1/certificates/TJS-PCF-2025-0001",
         ],
-        GS1_VOC + "defaultLink": [f"{BASE}/c/TJS-PCF-2025-0001"],
+        GS1_VOC + "defaultLink": [f"{BASE}/p/{GTIN}"],
     }
     pip = context[GS1_VOC + "pip"][0]
     assert pip["type"] == "text/html" and pip["hreflang"] == ["zh-CN", "en"]
@@ -100,7 +100,7 @@ def test_linkset_carries_the_three_link_types_with_absolute_hrefs():
 
 def test_linkset_of_one_type_and_of_a_product_without_certificate():
     footprint = footprint_of(product(GTIN), [], TODAY)
-    assert product_page(footprint) == f"/embed/products/{GTIN}"
+    assert product_page(footprint) == f"/p/{GTIN}"
     body = linkset(
         footprint, anchor_path="/x", base_url=BASE, languages=("en",), translate=_translate
     )

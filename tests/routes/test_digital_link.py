@@ -22,7 +22,7 @@ LINKSET = {"Accept": "application/linkset+json"}
 def test_a_browser_is_redirected_to_the_product_page(client, path):
     resp = client.get(path, headers={"Accept": BROWSER})
     assert resp.status_code == 307
-    assert resp.headers["Location"] == f"{BASE}/c/TJS-PCF-2025-0028"
+    assert resp.headers["Location"] == f"{BASE}/p/{GTIN}"
     assert client.get(resp.headers["Location"]).status_code == 200
     assert "Accept" in resp.headers["Vary"]
     assert 'rel="linkset"' in resp.headers["Link"]
@@ -47,7 +47,7 @@ def test_linkset(client, headers, query):
     assert context["anchor"] == f"{BASE}/01/{GTIN}"
     for kind in ("pip", "sustainabilityInfo", "certificationInfo"):
         assert context[VOC + kind], kind
-    assert context[VOC + "pip"][0]["href"] == f"{BASE}/c/TJS-PCF-2025-0028"
+    assert context[VOC + "pip"][0]["href"] == f"{BASE}/p/{GTIN}"
     hrefs = [link["href"] for link in context[VOC + "sustainabilityInfo"]]
     assert hrefs == [f"{BASE}/v1/products/{GTIN}", f"{BASE}/v1/products/{GTIN}/label.svg"]
     assert context[VOC + "certificationInfo"][0]["href"] == f"{BASE}/c/TJS-PCF-2025-0028"
@@ -74,7 +74,7 @@ def test_hrefs_follow_the_public_base_url(make_app):
     client = make_app(PUBLIC_BASE_URL="https://tanji.example/").test_client()
     resp = client.get(f"https://tanji.example/01/{GTIN}?linkType=all")
     assert json.loads(resp.get_data())["linkset"][0]["anchor"] == f"https://tanji.example/01/{GTIN}"
-    assert client.get(f"/01/{GTIN}").headers["Location"].startswith("https://tanji.example/c/")
+    assert client.get(f"/01/{GTIN}").headers["Location"].startswith("https://tanji.example/p/")
 
 
 @pytest.mark.parametrize(

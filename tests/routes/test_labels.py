@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tests.helpers import assert_error
-
 
 def test_label_qr_target_shows_the_certificate(client, app):
     resp = client.get("/c/TJS-PCF-2025-0020")
@@ -27,6 +25,13 @@ def test_embeddable_label(client):
     assert "Product carbon footprint" in resp.get_data(as_text=True)
 
 
-def test_label_errors_are_json_errors(client):
-    assert_error(client.get("/c/TJS-PCF-1900-0001"), 404, "not_found")
-    assert_error(client.get("/embed/products/9506000134353"), 422, "invalid_code")
+def test_label_errors_are_html_pages_not_json(client):
+    """Issue 11: a person who follows a label gets a page, in their language, never JSON; the
+    page keeps the status and the domain reason (data-reason) the API would have given."""
+    for path, status, reason in [
+        ("/c/TJS-PCF-1900-0001", 404, "not_found"),
+        ("/embed/products/9506000134353", 422, "invalid_code"),
+    ]:
+        resp = client.get(path)
+        assert resp.status_code == status and resp.mimetype == "text/html"
+        assert f'data-reason="{reason}"' in resp.get_data(as_text=True)
