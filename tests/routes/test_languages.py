@@ -126,7 +126,10 @@ def test_label_pages_follow_the_same_negotiation(client):
         as_text=True
     )
     assert "产品碳足迹" in html and "有效" in html
-    assert_error(client.get("/c/TJS-PCF-2025-0020?lang=fr"), 422, "invalid_input")
+    # An HTML route answers a bad ?lang= with a page (issue 11), same status and reason.
+    resp = client.get("/c/TJS-PCF-2025-0020?lang=fr")
+    assert resp.status_code == 422 and resp.mimetype == "text/html"
+    assert 'data-reason="invalid_input"' in resp.get_data(as_text=True)
 
 
 def test_the_token_notice_follows_the_language(client):
