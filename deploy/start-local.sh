@@ -37,8 +37,9 @@ pg_bin() {
 # Run as the cluster's owner: ourselves, or `postgres` when we are root.
 as_pg() { if as_root; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
-# A directory another user can write: DIR/NAME, or as root a fresh one under /tmp owned by
-# OWNER (DIR may sit where that user cannot reach, e.g. pytest's 0700 tmp), linked as DIR/NAME.
+# A directory another user can write, and its path: DIR/NAME, or as root a fresh one under
+# /tmp owned by OWNER, linked as DIR/NAME (DIR may sit where that user cannot even pass, such
+# as pytest's 0700 folders, so the servers are given the real path).
 private_dir() {
   local name="$1" owner="$2" target
   if as_root; then
@@ -48,6 +49,7 @@ private_dir() {
   else
     mkdir -p "$DIR/$name"
   fi
+  readlink -f "$DIR/$name"
 }
 
 free_ports() {   # N distinct free loopback ports (held open together while chosen)
@@ -91,11 +93,10 @@ start() {
   local public_url="https://127.0.0.1:$nginx_port"
 
   # PostgreSQL: a cluster of our own; the superuser `tanji`, trusted on loopback only.
-  private_dir postgres postgres
-  as_pg "$pg/initdb" -D "$DIR/postgres/data" -U tanji --auth=trust -E UTF8 --no-locale >/dev/null
-  # shellcheck disable=SC2086
-  as_pg "$pg/pg_ctl" -D "$DIR/postgres/data" -l "$DIR/postgres/server.log" -w -t 30 \
-    -o "-p $pg_port -k $(readlink -f "$DIR/postgres") -c listen_addresses=127.0.0.1 ${TANJI_LOCAL_PG_OPTIONS:-}" \
+  local pgdir; pgdir="$(private_dir postgres postgres)"
+  as_pg "$pg/initdb" -D "$pgdir/data" -U tanji --auth=trust -E UTF8 --no-locale >/dev/null
+  as_pg "$pg/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -t 30 \
+    -o "-p $pg_port -k $pgdir -c listen_addresses=127.0.0.1 ${TANJI_LOCAL_PG_OPTIONS:-}" \
     start >/dev/null
   "$pg/createdb" -h 127.0.0.1 -p "$pg_port" -U tanji tanji
 
@@ -106,12 +107,14 @@ start() {
   # What every node (and the CLI) is told; any other TANJI_* setting is inherited.
   export TANJI_DATABASE_URL="$database_url" TANJI_RATELIMIT_STORAGE_URI="$redis_url"
   export TANJI_PUBLIC_BASE_URL="$public_url"
+  export TANJI_DATABASE="$DIR/sqlite.db"   # unused with TANJI_DATABASE_URL; never the repo's own
   local nodes; nodes="$(for i in $(seq 1 "$NODES"); do echo -n "http://127.0.0.1:${ports[$((i + 2))]} "; done)"
   cat >"$DIR/topology.env" <<EOF
 # deploy/start-local.sh: the settings every node has, then where the topology answers.
 TANJI_DATABASE_URL=$database_url
 TANJI_RATELIMIT_STORAGE_URI=$redis_url
 TANJI_PUBLIC_BASE_URL=$public_url
+TANJI_DATABASE=$TANJI_DATABASE
 TOPOLOGY_NGINX=$public_url
 TOPOLOGY_NODES="${nodes% }"
 EOF
@@ -130,10 +133,10 @@ EOF
 
   # nginx: deploy/nginx.conf with this machine's values, a self-signed certificate.
   mkdir -p "$DIR/nginx"
-  private_dir nginx-var nobody
-  mkdir -p "$DIR/nginx-var/cache" "$DIR/nginx-var/tmp"
-  if as_root; then chown -R nobody "$DIR/nginx-var/"; fi
-  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+  local var; var="$(private_dir nginx-var nobody)"
+  mkdir -p "$var/cache" "$var/tmp"
+  if as_root; then chown -R nobody "$var"; fi
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=127.0.0.1 \
     -addext subjectAltName=IP:127.0.0.1 -keyout "$DIR/nginx/tls.key" -out "$DIR/nginx/tls.pem" \
     2>/dev/null
   sed -e "s|\${TANJI_NGINX_LISTEN}|127.0.0.1:$nginx_port|" \
@@ -141,10 +144,10 @@ EOF
     -e "s|\${TANJI_NGINX_CERT}|$DIR/nginx/tls.pem|" \
     -e "s|\${TANJI_NGINX_KEY}|$DIR/nginx/tls.key|" \
     -e "s|\${TANJI_NGINX_UPSTREAMS}|$upstreams|" \
-    -e "s|\${TANJI_NGINX_CACHE}|$DIR/nginx-var/cache|" \
+    -e "s|\${TANJI_NGINX_CACHE}|$var/cache|" \
     -e "s|\${TANJI_NGINX_LOG}|$DIR/nginx/access.log|" \
     "$ROOT/deploy/nginx.conf" >"$DIR/nginx/tanji.conf"
-  local tmp="$DIR/nginx-var/tmp"
+  local tmp="$var/tmp"
   cat >"$DIR/nginx/nginx.conf" <<EOF
 $(if as_root; then echo "user nobody nogroup;"; fi)
 worker_processes 1;
@@ -193,7 +196,8 @@ stop() {   # quick, not graceful, all at once (nothing of it is kept)
   for i in "$DIR"/node-*.pid; do signal_pid INT "$i"; done
   signal_pid TERM "$DIR/redis.pid"
   if [ -f "$DIR/postgres/data/postmaster.pid" ]; then
-    as_pg "$(pg_bin)/pg_ctl" -D "$DIR/postgres/data" -m immediate -w stop >/dev/null || true
+    as_pg "$(pg_bin)/pg_ctl" -D "$(readlink -f "$DIR/postgres")/data" -m immediate -w stop \
+      >/dev/null || true
   fi
   [ ${#STOPPING[@]} -eq 0 ] || wait_pids
   for i in postgres nginx-var; do   # the data (or, as root, the directory under /tmp)
