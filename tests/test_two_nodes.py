@@ -25,6 +25,7 @@ from tests.conftest import ROOT, TODAY
 SCRIPT = ROOT / "deploy" / "start-local.sh"
 SCAN_LIMIT = 5
 NUMBER, GTIN = "TJS-PCF-2025-0006", "00200106000014"  # a valid TJSCC certificate
+PHOTO = ROOT / "fixtures" / "photos" / "quagga2-q-phone-12mp-image-2.jpg"
 
 
 def missing_servers() -> list[str]:
@@ -152,6 +153,9 @@ def test_nginx_caches_public_gets_and_revalidates_by_etag(topology):
     # Saved households are never cached.
     consent = t.get(t.nginx, "/v1/households/consent")
     assert "X-Cache" not in consent.headers
+    # nginx refuses a body over the app's JSON limit itself (the node never reads it).
+    big = t.post(t.nginx, "/v1/household/estimate", data=b"{" + b" " * 600_000 + b"}")
+    assert big.status_code == 413
 
 
 def test_a_household_saved_on_a_is_read_rotated_and_deleted_through_b(topology):
@@ -222,12 +226,13 @@ def test_the_scan_limit_holds_across_both_nodes_and_nginx(topology):
     t = topology
     photo = abuse.noise_jpeg(0.01)
 
-    def scan(base: str) -> int:
+    def scan(base: str, data: bytes = photo) -> int:
         return t.post(
-            base, "/v1/scans", data=photo, headers={"Content-Type": "image/jpeg"}
+            base, "/v1/scans", data=data, headers={"Content-Type": "image/jpeg"}
         ).status_code
 
-    # One client (127.0.0.1, directly or through nginx's X-Forwarded-For), one budget.
-    statuses = [scan(base) for base in (t.a, t.b, t.a, t.b, t.nginx)]
-    assert statuses == [200] * SCAN_LIMIT
+    # One client (127.0.0.1, directly or through nginx's X-Forwarded-For), one budget; a
+    # real 12 MP photo (1.5 MB) passes nginx's body limit for photos.
+    statuses = [scan(base) for base in (t.a, t.b, t.a, t.b)]
+    assert statuses + [scan(t.nginx, PHOTO.read_bytes())] == [200] * SCAN_LIMIT
     assert [scan(base) for base in (t.a, t.b, t.nginx)] == [429, 429, 429]
