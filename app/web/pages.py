@@ -235,6 +235,11 @@ def language_links(current: str) -> list[dict]:
     return links
 
 
+def has_page(endpoint: str) -> bool:
+    """Whether the app serves this page (the layout links only to pages that exist)."""
+    return endpoint in current_app.view_functions
+
+
 def long_date(value, language: str | None = None) -> str:
     """2026年6月15日 / June 15, 2026."""
     if value is None:
@@ -281,6 +286,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals.update(
         page_url=page_url,
+        has_page=has_page,
         explicit_lang=explicit_lang,
         language_links=language_links,
         label_rules=label_rules,

@@ -11,10 +11,28 @@ import xml.etree.ElementTree as ET
 import pytest
 from flask import render_template
 
+from app import create_app
 from app.core.footprints import footprint_of
 from app.core.messages import Text
+from app.db import close_thread_connections
 from tests import imaging
+from tests.conftest import app_settings
 from tests.core.test_estimator import certificate, product
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """One app for the module: these tests only read (those that need settings of their own
+    use make_app), and seeding a database per test would be most of their time."""
+    app = create_app(app_settings(tmp_path_factory.mktemp("pages") / "tanji.db"))
+    yield app
+    close_thread_connections()
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return app.test_client()
+
 
 WATER = "09506000134352"  # 0.168 kg CO2e per L, a 550 mL bottle
 BENCHMARKED = "00260102000371"  # valid TJS-PCF-2025-0002, revoked TJS-PCF-2023-0001 earlier
@@ -320,3 +338,13 @@ def test_the_api_keeps_its_json_errors(client):
     for path in ("/v1/products/00000000000000", "/v1/nope", "/nope"):
         assert client.get(path).mimetype == "application/json"
     assert client.get("/v1/nope", headers=BROWSER).mimetype == "application/json"
+
+
+def test_the_layout_links_the_household_estimate_when_it_is_served(make_app):
+    app = make_app()
+    if "estimate.page" not in app.view_functions:
+        assert 'href="/estimate"' not in html(app.test_client().get("/"))
+        app = make_app()
+        app.add_url_rule("/estimate", "estimate.page", lambda: "")
+    page = html(app.test_client().get("/?lang=en"))
+    assert 'href="/estimate?lang=en">Household estimate</a>' in page
