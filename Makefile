@@ -8,7 +8,7 @@ WORKERS ?= $(or $(TANJI_WORKERS),2)
 # HTTPS on the same port when both TANJI_TLS_CERT and TANJI_TLS_KEY are set (PACT requires TLS).
 TLS    := $(if $(and $(TANJI_TLS_CERT),$(TANJI_TLS_KEY)),--certfile '$(TANJI_TLS_CERT)' --keyfile '$(TANJI_TLS_KEY)')
 
-.PHONY: run test setup system-deps browser-deps openapi translations lint bench clean audit
+.PHONY: run test setup system-deps browser-deps screenshots openapi translations lint bench clean audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ run: setup
 
 test: setup browser-deps audit
 	$(BIN)/python -m pytest
+
+# The browser tests save screenshots of every page in build/screenshots/; this also refreshes
+# the ones the README shows, in docs/screenshots/.
+screenshots: setup browser-deps
+	TANJI_README_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/browser
 
 audit: setup
 	$(BIN)/python scripts/audit.py

@@ -17,7 +17,8 @@ serves it. Fixtures (one server and one browser per session, so each test costs 
 - ``axe(page_or_frame)``: runs axe-core in the page and in each of its frames; fails on
   any serious or critical violation.
 - ``screenshot(page, name)``: saves build/screenshots/<name>-390x844.png and -1280x800.png
-  (test artefacts, gitignored), then restores the viewport.
+  (test artefacts, gitignored), then restores the viewport. `make screenshots` also refreshes
+  the few the README shows (README_SCREENSHOTS) in docs/screenshots/.
 
 No Chromium (a user's clone, not root): the tests are skipped saying so; with CI=true they fail.
 """
@@ -38,6 +39,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from app import create_app
@@ -325,9 +327,24 @@ def axe():
     return check
 
 
+#: The screenshots the README shows, copied to docs/screenshots/ (as small palette PNGs) when
+#: TANJI_README_SCREENSHOTS is set: `make screenshots`.
+README_SCREENSHOTS = {"product-valid-390x844", "estimate-1280x800", "embed-1280x800"}
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+def _copy_for_the_readme(path: Path) -> None:
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(64, method=Image.Quantize.MEDIANCUT)
+        small.save(DOCS_SCREENSHOTS / path.name, optimize=True)
+
+
 @pytest.fixture(scope="session")
 def screenshot():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for_readme = bool(os.environ.get("TANJI_README_SCREENSHOTS"))
+    if for_readme:
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     def take(page, name: str) -> list[Path]:
         """Screenshots of the page at a phone's and a laptop's size (viewport, not full page)."""
@@ -340,6 +357,8 @@ def screenshot():
             path = SCREENSHOTS / f"{name}-{width}x{height}.png"
             page.screenshot(path=path)
             paths.append(path)
+            if for_readme and path.stem in README_SCREENSHOTS:
+                _copy_for_the_readme(path)
         page.set_viewport_size(original)
         return paths
 
