@@ -329,7 +329,7 @@ def axe():
 
 #: The screenshots the README shows, copied to docs/screenshots/ (as small palette PNGs) when
 #: TANJI_README_SCREENSHOTS is set: `make screenshots`.
-README_SCREENSHOTS = {"product-valid-390x844", "estimate-1280x800", "embed-1280x800"}
+README_SCREENSHOTS = {"product-390x844", "home-1280x800"}
 DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
@@ -352,8 +352,10 @@ def screenshot():
         paths = []
         for width, height in SIZES:
             page.set_viewport_size({"width": width, "height": height})
-            # Let layout (and any resize observers, e.g. the embed's height) settle.
-            page.evaluate("() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 50)))")
+            # From the top, once layout (and resize observers: the embed's height) settled.
+            page.evaluate(
+                "() => new Promise(r => { scrollTo(0, 0); requestAnimationFrame(() => setTimeout(r, 50)); })"
+            )
             path = SCREENSHOTS / f"{name}-{width}x{height}.png"
             page.screenshot(path=path)
             paths.append(path)
