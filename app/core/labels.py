@@ -108,6 +108,8 @@ class Figure:
             )
         if self.amount == 1 and self.unit in PER_UNIT:
             return PER_UNIT[self.unit]
+        if self.unit == "kilogram" and self.amount == 1000:
+            return PER_UNIT["tonne"]  # steel, cement, fertiliser are declared per tonne
         return _(
             "per %(amount)s %(unit)s",
             amount=plain(self.amount),

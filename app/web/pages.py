@@ -108,7 +108,10 @@ def scan_photo() -> Response:
 @bp.get("/p/<gtin>")
 def product(gtin: str) -> Response:
     """The product page: label, life-cycle stages, category comparison, certificate history."""
-    footprint = lookup_product(get_catalogue(), normalize_gtin(gtin), today())
+    canonical = normalize_gtin(gtin)
+    if canonical != gtin:  # one shareable address per product: its GTIN-14
+        return redirect(page_url("pages.product", gtin=canonical), 301)
+    footprint = lookup_product(get_catalogue(), canonical, today())
     return page("product.html", footprint=footprint)
 
 

@@ -62,9 +62,16 @@ def test_a_stated_sales_figure_is_shown_as_certified():
 
 def test_per_one_unit_when_declared_per_several():
     f = figures(cert(pcf=D("1850"), declared_unit="kilogram", declared_unit_amount=D(1000)), None)
-    assert words(f.declared.per) == "per 1000 kg"
-    assert words(f.declared.per, "zh-CN") == "每 1000 千克"
+    assert words(f.declared.per) == "per t"
+    assert words(f.declared.per, "zh-CN") == "每吨"
     assert (f.per_one.text, words(f.per_one.per)) == ("1.85", "per kg")
+
+
+def test_per_several_of_another_unit_names_the_amount():
+    f = figures(cert(pcf=D("12"), declared_unit="square meter", declared_unit_amount=D(10)), None)
+    assert words(f.declared.per) == "per 10 m²"
+    assert words(f.declared.per, "zh-CN") == "每 10 平方米"
+    assert (f.per_one.text, words(f.per_one.per)) == ("1.2", "per m²")
 
 
 def test_no_sales_figure_when_sold_in_the_declared_unit_or_in_another_unit():

@@ -207,6 +207,11 @@ def test_product_page_has_stage_chart_comparison_and_history(client):
     assert "status-revoked" in page
 
 
+def test_a_short_gtin_redirects_to_the_one_address_of_the_product(client):
+    resp = client.get("/p/9506000134352?lang=en")
+    assert resp.status_code == 301 and resp.headers["Location"] == f"/p/{WATER}?lang=en"
+
+
 def test_product_pages_send_etags(client):
     first = client.get(f"/p/{WATER}")
     assert first.headers["ETag"] and "max-age" in first.headers["Cache-Control"]
