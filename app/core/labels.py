@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from app.core.benchmark import per_unit
 from app.core.footprints import (
     Catalogue,
     Certificate,
@@ -238,3 +239,19 @@ def product_history(footprint: ProductFootprint) -> list[CertificateView]:
     return sorted(
         views, key=lambda v: (v.certificate.issued_on, v.certificate.number), reverse=True
     )
+
+
+def comparable_history(footprint: ProductFootprint) -> list[tuple[CertificateView, Decimal]]:
+    """The product's certificates comparable with its current one (same declared unit and
+    system boundary), oldest first, each with its kg CO2e per 1 declared unit; empty when
+    there are fewer than two, so there is no trend to show."""
+    if footprint.current is None:
+        return []
+    unit = footprint.current.certificate.declared_unit
+    boundary = footprint.current.certificate.system_boundary
+    found = [
+        (v, per_unit(v.certificate.pcf, v.certificate.declared_unit_amount))
+        for v in reversed(product_history(footprint))
+        if v.certificate.declared_unit == unit and v.certificate.system_boundary == boundary
+    ]
+    return found if len(found) >= 2 else []

@@ -27,7 +27,13 @@ from app.core import labels as label_rules
 from app.core.benchmark import Benchmark
 from app.core.codes import normalize_gtin
 from app.core.errors import DomainError
-from app.core.footprints import Certificate, Product, lookup_product, resolve
+from app.core.footprints import (
+    Certificate,
+    Product,
+    ProductFootprint,
+    lookup_product,
+    resolve,
+)
 from app.core.messages import Message, _
 from app.db import get_catalogue
 from app.routes import lang, today
@@ -269,7 +275,7 @@ def compare_chart(benchmark: Benchmark) -> Markup:
         ),
     ]
     title = i18n.gettext("This product and the median of its category")
-    return charts.bar_chart(bars, title=title, unit=unit, id_prefix="compare")
+    return charts.bar_chart(bars, title=title, unit=unit, id_prefix="chart-compare")
 
 
 def stage_chart(certificate: Certificate, product: Product | None) -> Markup:
@@ -282,7 +288,34 @@ def stage_chart(certificate: Certificate, product: Product | None) -> Markup:
     ]
     per = i18n.translate(label_rules.figures(certificate, product).declared.per, language)
     title = i18n.gettext("Life-cycle stages, kg CO2e %(per)s", per=per)
-    return charts.share_bar(bars, title=title, unit=i18n.gettext("kg CO2e"), id_prefix="stages")
+    return charts.share_bar(
+        bars, title=title, unit=i18n.gettext("kg CO2e"), id_prefix="chart-stages"
+    )
+
+
+def history_chart(footprint: ProductFootprint) -> Markup | None:
+    """The product's footprint certificate by certificate (comparable ones only), the current
+    one highlighted; None when there is no trend to show."""
+    history = label_rules.comparable_history(footprint)
+    if not history:
+        return None
+    language = i18n.current_language()
+    unit = label_rules.PER_UNIT.get(footprint.current.certificate.declared_unit)  # type: ignore[union-attr]
+    bars = [
+        charts.Bar(
+            f"{view.certificate.issued_on.year} · {view.certificate.number} · "
+            f"{i18n.translate(view.status_label, language)}",
+            value,
+            label_rules.plain(label_rules.significant(value)),
+            highlight=view is footprint.current,
+        )
+        for view, value in history
+    ]
+    title = i18n.gettext("The footprint certificate by certificate")
+    per = i18n.translate(unit, language) if unit else ""
+    return charts.bar_chart(
+        bars, title=title, unit=f"{i18n.gettext('kg CO2e')} {per}".strip(), id_prefix="chart-trend"
+    )
 
 
 def init_app(app: Flask) -> None:
@@ -295,6 +328,7 @@ def init_app(app: Flask) -> None:
         label_rules=label_rules,
         compare_chart=compare_chart,
         stage_chart=stage_chart,
+        history_chart=history_chart,
     )
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["plain"] = label_rules.plain

@@ -192,7 +192,7 @@ def test_product_page_shows_the_label_per_sales_unit_and_per_declared_unit(clien
 def test_product_page_has_stage_chart_comparison_and_history(client):
     page = html(client.get(f"/p/{STAGED}?lang=en"))
     charts = re.findall(r"<svg class=\"chart .*?</svg>", page, re.S)
-    assert len(charts) == 2 and all('role="img"' in c for c in charts)
+    assert len(charts) == 3 and all('role="img"' in c for c in charts)  # comparison, stages, trend
     for chart in charts:
         ET.fromstring(chart)
     assert "Life-cycle stages, kg CO2e per" in page and "Raw materials · " in page
@@ -353,3 +353,36 @@ def test_the_layout_links_the_household_estimate_when_it_is_served(make_app):
         app.add_url_rule("/estimate", "estimate.page", lambda: "")
     page = html(app.test_client().get("/?lang=en"))
     assert 'href="/estimate?lang=en">Household estimate</a>' in page
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/p/{STAGED}",
+        f"/p/{BENCHMARKED}",
+        "/p/00280116000471",
+        "/",
+        "/c/TJS-PCF-2023-0001",
+        "/c/nope",
+        f"/embed/products/{WATER}",
+    ],
+)
+def test_ids_on_pages_are_unique(client, path):
+    ids = re.findall(r'\bid="([^"]+)"', html(client.get(path)))
+    assert len(ids) == len(set(ids)), sorted(ids)
+
+
+def test_a_product_with_several_certificates_shows_its_trend(client):
+    page = html(client.get("/p/00280116000471?lang=en"))
+    trend = re.search(
+        r'<svg class="chart chart-bars"[^>]*aria-labelledby="chart-trend.*?</svg>', page, re.S
+    )
+    assert trend, page
+    desc = ET.fromstring(trend.group(0)).find("{http://www.w3.org/2000/svg}desc").text
+    assert desc == (
+        "2019 · TJS-PCF-2019-0001 · Expired: 1.39 kg CO2e per kg; "
+        "2022 · TJS-PCF-2022-0005 · Expired: 1.27 kg CO2e per kg; "
+        "2025 · TJS-PCF-2025-0020 · Valid: 1.18 kg CO2e per kg."
+    )
+    # one certificate: no trend
+    assert "chart-trend" not in html(client.get("/p/00200102000049"))
