@@ -9,7 +9,7 @@ from flask import Flask, request
 from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import cli, clock, db, errors, i18n, parsing, spec
+from app import cli, db, errors, i18n, parsing, spec
 from app.config import Config
 from app.http import ResponseCache
 from schemas.common import ErrorSchema
@@ -60,11 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
 
     if app.config["CREATE_DATABASE"]:
-        db.ensure_database(
-            app.config["DATABASE"],
-            seed_if_empty=app.config["SEED_ON_FIRST_RUN"],
-            today=clock.today(app.config["TODAY"]),
-        )
+        db.prepare_database(app.config)
     db.init_app(app)
     cli.init_app(app)
     errors.init_app(app)

@@ -4,6 +4,12 @@
 class Config:
     # Path of the SQLite database; None means <instance folder>/tanji.db.
     DATABASE = None
+    # PostgreSQL instead of SQLite: postgresql://user:password@host:port/dbname (None: SQLite).
+    DATABASE_URL = None
+    # Most PostgreSQL connections each worker process keeps (its pool), and how long, in
+    # seconds, a request waits for a free one before 503.
+    DATABASE_POOL_SIZE = 10
+    DATABASE_POOL_TIMEOUT = 5.0
     # Create the schema and seed the sample catalogue when the database is empty.
     SEED_ON_FIRST_RUN = True
     # create_app() creates (and migrates) a missing database (CLI commands, tests). Served

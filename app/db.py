@@ -1,7 +1,8 @@
-"""The wiring between the app and storage: which engine (SQLite), its connections (one per
-thread and file, exposed per request on g), the stores the core's protocols are given, and
-the CLI command that creates and seeds the database. The only module outside app.storage
-that imports it."""
+"""The wiring between the app and storage: which engine (PostgreSQL when DATABASE_URL is
+set, else SQLite), its connections (SQLite: one per thread and file; PostgreSQL: one from the
+process's pool per request, on g), the stores the core's protocols are given, and the CLI
+command that creates and seeds the database. The only module outside app.storage that
+imports it."""
 
 from __future__ import annotations
 
@@ -18,21 +19,24 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app, g
-from sqlite_utils import Database
 
 from app import clock
 from app.core.errors import Unavailable
 from app.storage import migrations
 from app.storage.benchmarks import refresh_benchmarks
-from app.storage.catalog import SqliteCatalogue
+from app.storage.catalog import CatalogueReads, Maps, SqliteCatalogue
+from app.storage.connection import Database
 from app.storage.households import SqliteHouseholds
 from app.storage.import_files import FactorFile, ImportFile
 from app.storage.keys import ApiKeys
 from app.storage.pact import PactStore, SqliteRevisions
+from app.storage.postgres import connection as pg
+from app.storage.postgres import migrations as pg_migrations
+from app.storage.postgres.catalogue import PgCatalogue
 from app.storage.ratelimit import default_uri as _ratelimit_default_uri
 from app.storage.seed import seed
 from app.storage.transactions import write_transaction
-from app.storage.writer import SqliteCatalogueWrites
+from app.storage.writer import SqlCatalogueWrites
 
 _local = threading.local()
 
@@ -101,7 +105,10 @@ def _identity(path: str) -> tuple[int, int] | None:
 def check_database_file() -> None:
     """Raises Unavailable unless the configured database file is still the one this process
     opened (deleted, or replaced by another file, means answers and writes would go to a file
-    nobody else sees). A stat call: cheap enough for health checks and every write."""
+    nobody else sees). A stat call: cheap enough for health checks and every write. Nothing
+    to check on PostgreSQL (an unreachable server is Unavailable when a connection is taken)."""
+    if postgres_url():
+        return
     path = current_app.config["DATABASE"]
     now = _identity(path)
     if now is None:
@@ -111,22 +118,67 @@ def check_database_file() -> None:
         raise Unavailable(_REPLACED, retry_after=60)
 
 
-def get_db() -> Database:
+def postgres_url(config=None) -> str | None:
+    """The PostgreSQL URL when the app stores in PostgreSQL (DATABASE_URL), else None."""
+    return (config if config is not None else current_app.config).get("DATABASE_URL") or None
+
+
+def engine(config=None) -> str:
+    """ "postgresql" or "sqlite": the one place the engine is chosen."""
+    return "postgresql" if postgres_url(config) else "sqlite"
+
+
+def _pg_checkout() -> pg.PgDatabase:
+    """This request's pooled PostgreSQL connection (given back when the request ends)."""
+    if "pg" not in g:
+        config = current_app.config
+        g.pg = pg.checkout(
+            config["DATABASE_URL"],
+            max_size=int(config["DATABASE_POOL_SIZE"]),
+            timeout=float(config["DATABASE_POOL_TIMEOUT"]),
+        )
+        g.db = pg.PgDatabase(g.pg[1])
+    return g.db
+
+
+def _pg_checkin(_exc: BaseException | None = None) -> None:
+    checked_out = g.pop("pg", None)
+    if checked_out is not None:
+        g.pop("db", None)
+        pg.release(*checked_out)
+
+
+#: Categories and bodies per PostgreSQL URL, shared by this process's requests.
+_pg_maps: dict[str, Maps] = {}
+
+
+def get_db() -> Database | pg.PgDatabase:
     """The database for this request."""
+    if postgres_url():
+        return _pg_checkout()
     if "db" not in g:
         g.db = _thread_catalogue().db
     return g.db
 
 
-def get_catalogue() -> SqliteCatalogue:
+def get_catalogue() -> CatalogueReads:
     """The catalogue for this request (reads only)."""
-    return _thread_catalogue()
+    url = postgres_url()
+    if url is None:
+        return _thread_catalogue()
+    if "catalogue" not in g:
+        g.catalogue = PgCatalogue(_pg_checkout(), _pg_maps.setdefault(url, Maps()))
+    return g.catalogue
 
 
-def get_catalogue_writes() -> SqliteCatalogueWrites:
+def get_catalogue_writes() -> SqlCatalogueWrites:
     """Catalogue write transactions for this request (the core's CatalogueWrites)."""
     check_database_file()
-    return SqliteCatalogueWrites(get_db())
+    return SqlCatalogueWrites(get_db())
+
+
+def _not_yet(what: str) -> NotImplementedError:
+    return NotImplementedError(f"{what} are not stored in PostgreSQL yet (TANJI_DATABASE_URL)")
 
 
 def get_api_keys() -> ApiKeys:
@@ -137,6 +189,8 @@ def get_api_keys() -> ApiKeys:
 def get_households() -> SqliteHouseholds:
     """Saved households for this request (the core's HouseholdStore)."""
     if "households" not in g:
+        if postgres_url():
+            raise _not_yet("Saved households")
         check_database_file()
         g.households = SqliteHouseholds(
             get_db(), wait_ms=current_app.config["HOUSEHOLD_WRITE_TIMEOUT_MS"]
@@ -148,18 +202,35 @@ def get_households() -> SqliteHouseholds:
 class Stores:
     """The stores of one connection, for a CLI command."""
 
-    catalogue_writes: SqliteCatalogueWrites
-    api_keys: ApiKeys
-    households: SqliteHouseholds
+    db: Database | pg.PgDatabase
+
+    @property
+    def catalogue_writes(self) -> SqlCatalogueWrites:
+        return SqlCatalogueWrites(self.db)
+
+    @property
+    def api_keys(self) -> ApiKeys:
+        return ApiKeys(self.db)
+
+    @property
+    def households(self) -> SqliteHouseholds:
+        if isinstance(self.db, pg.PgDatabase):
+            raise _not_yet("Saved households")
+        return SqliteHouseholds(self.db)
 
 
 @contextmanager
 def open_stores(*, cache_mb: int = 0) -> Iterator[Stores]:
     """A connection of its own to the configured database (closed after the block), for CLI
-    commands; ``cache_mb``: its page cache (imports)."""
+    commands; ``cache_mb``: its page cache (SQLite imports)."""
+    url = postgres_url()
+    if url is not None:
+        with pg.connect(url) as database:
+            yield Stores(database)
+        return
     db = connect(current_app.config["DATABASE"], cache_kib=int(cache_mb) * 1024)
     try:
-        yield Stores(SqliteCatalogueWrites(db), ApiKeys(db), SqliteHouseholds(db))
+        yield Stores(db)
     finally:
         db.conn.close()
 
@@ -182,10 +253,12 @@ def ratelimit_storage_uri(config) -> str:
 
 
 def close_thread_connections() -> None:
-    """Close this thread's connections (tests and CLI commands call this)."""
+    """Close this thread's SQLite connections and this process's PostgreSQL pools (tests and
+    CLI commands call this)."""
     for catalogue in getattr(_local, "pool", {}).values():
         catalogue.db.conn.close()
     _local.pool = {}
+    pg.close_pools()
 
 
 def ensure_database(path: str, *, seed_if_empty: bool, today: dt.date | None = None) -> None:
@@ -203,6 +276,37 @@ def ensure_database(path: str, *, seed_if_empty: bool, today: dt.date | None = N
                     refresh_benchmarks(db, 1, today or clock.today())
         finally:
             db.conn.close()
+
+
+def ensure_postgres(url: str, *, seed_if_empty: bool, today: dt.date | None = None) -> None:
+    """ensure_database on PostgreSQL: apply pending migrations (an advisory lock makes
+    several nodes at once safe) and seed an empty catalogue as release 1."""
+    with pg.connect(url) as database:
+        pg_migrations.apply(database)
+        if seed_if_empty and seed(database):
+            with database.write_transaction():
+                refresh_benchmarks(database, 1, today or clock.today())
+
+
+def prepare_database(config) -> str:
+    """Create, migrate and (with SEED_ON_FIRST_RUN) seed the configured database; returns
+    where it is, for messages (a URL's password is not shown)."""
+    today = clock.today(config["TODAY"])
+    seed_if_empty = config["SEED_ON_FIRST_RUN"]
+    url = postgres_url(config)
+    if url is not None:
+        ensure_postgres(url, seed_if_empty=seed_if_empty, today=today)
+        return _without_password(url)
+    ensure_database(config["DATABASE"], seed_if_empty=seed_if_empty, today=today)
+    return config["DATABASE"]
+
+
+def _without_password(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
 def _private_files(path: str) -> None:
@@ -224,16 +328,13 @@ def _private_files(path: str) -> None:
 @click.option("--no-seed", is_flag=True, help="Create the schema only.")
 def init_db_command(no_seed: bool) -> None:
     """Create the database schema and seed the sample catalogue if it is empty."""
-    ensure_database(
-        current_app.config["DATABASE"],
-        seed_if_empty=not no_seed,
-        today=clock.today(current_app.config["TODAY"]),
-    )
-    click.echo(f"Database ready: {current_app.config['DATABASE']}")
+    where = prepare_database({**current_app.config, "SEED_ON_FIRST_RUN": not no_seed})
+    click.echo(f"Database ready: {where}")
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
+    app.teardown_appcontext(_pg_checkin)
 
 
 # -- PACT v3 -------------------------------------------------------------------------------
@@ -243,7 +344,7 @@ def get_pact_store() -> PactStore:
 
 
 def get_pact_revisions() -> SqliteRevisions:
-    """Certificate revisions, as PACT footprints read them, for this request."""
+    """Certificate revisions, as PACT footprints read them, for this request (either engine)."""
     return SqliteRevisions(get_catalogue())
 
 

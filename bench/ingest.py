@@ -31,7 +31,7 @@ from app.core.ingest import import_certificates  # noqa: E402
 from app.db import connect, ensure_database  # noqa: E402
 from app.storage.import_files import ImportFile  # noqa: E402
 from app.storage.rows import CERTIFICATE_COLUMNS, PRODUCT_COLUMNS, insert_sql  # noqa: E402
-from app.storage.writer import SqliteCatalogueWrites  # noqa: E402
+from app.storage.writer import SqlCatalogueWrites  # noqa: E402
 from fixtures.certificates import gtin14, write_csv  # noqa: E402
 
 DAY = dt.date(2026, 6, 15)
@@ -45,7 +45,7 @@ def child_import(db_path: str, file: str) -> dict:
     rejected: list = []
     start = time.perf_counter()
     counts, release = import_certificates(
-        SqliteCatalogueWrites(db),
+        SqlCatalogueWrites(db),
         ImportFile(Path(file)),
         as_of=DAY,
         actor="bench",

@@ -1,13 +1,11 @@
 """Category benchmarks of a release: each group's median and order statistics, computed in
-SQLite as a release commits (a million certificates cost one sort, not a million objects)."""
+the database as a release commits (a million certificates cost one sort, not a million objects)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 from decimal import Decimal
-
-from sqlite_utils import Database
 
 from app.core import benchmark
 from app.storage.rows import insert_sql
@@ -27,12 +25,12 @@ _INSERT = insert_sql(
 )
 
 
-def refresh_benchmarks(db: Database, release_id: int, as_of: dt.date) -> int:
+def refresh_benchmarks(db, release_id: int, as_of: dt.date) -> int:
     """Compute category benchmarks for ``release_id`` as of ``as_of`` (peers: each product's
     newest certificate that is valid that day); keep only this and the previous release's.
     Returns the number of groups with enough peers.
 
-    SQLite orders each group (by the float value, which orders decimals of up to 15
+    The database orders each group (by the double-precision value, which orders decimals of up to 15
     significant digits exactly); only the median and the stored order statistics are turned
     into exact Decimals, so a million peers cost one sort, not a million Decimal divisions.
     """
@@ -58,18 +56,21 @@ def refresh_benchmarks(db: Database, release_id: int, as_of: dt.date) -> int:
     # order and keep only the values at the indices the summary needs.
     sizes = {
         (category, unit, boundary): n
-        for category, unit, boundary, n in db.conn.execute(
+        for category, unit, boundary, n in db.execute(
             f"select p.category, c.declared_unit, c.system_boundary, count(*) {peers} "
             "group by p.category, c.declared_unit, c.system_boundary",
             {"day": day},
         )
         if n >= benchmark.MIN_PEERS
     }
+    # Both engines: "double precision" is SQLite's REAL; an alias may not be used in an
+    # ORDER BY expression on PostgreSQL, hence the coalesce written twice.
     ordered = f"""
         select p.category, c.declared_unit, c.system_boundary, c.pcf,
                coalesce(c.declared_unit_amount, '1') as amount {peers}
         order by p.category, c.declared_unit, c.system_boundary,
-                 cast(c.pcf as real) / cast(amount as real)
+                 cast(c.pcf as double precision)
+                 / cast(coalesce(c.declared_unit_amount, '1') as double precision)
     """
     rows: list[tuple] = []
     key: tuple | None = None
@@ -84,7 +85,7 @@ def refresh_benchmarks(db: Database, release_id: int, as_of: dt.date) -> int:
             points_json = json.dumps([str(p) for p in points])
             rows.append((release_id, *key, day, n, str(median), points_json))
 
-    for category, unit, boundary, pcf, amount in db.conn.execute(ordered, {"day": day}):
+    for category, unit, boundary, pcf, amount in db.stream(ordered, {"day": day}):
         if (category, unit, boundary) != key:
             if key in sizes:
                 flush()
@@ -95,7 +96,7 @@ def refresh_benchmarks(db: Database, release_id: int, as_of: dt.date) -> int:
         index += 1
     if key in sizes:
         flush()
-    db.conn.execute("delete from category_benchmarks where release_id = ?", [release_id])
-    db.conn.executemany(_INSERT, rows)
-    db.conn.execute("delete from category_benchmarks where release_id < ?", [release_id - 1])
+    db.execute("delete from category_benchmarks where release_id = ?", [release_id])
+    db.executemany(_INSERT, rows)
+    db.execute("delete from category_benchmarks where release_id < ?", [release_id - 1])
     return len(rows)

@@ -1,4 +1,6 @@
-"""The catalogue in SQLite: products, certificates, bodies, factors and releases."""
+"""The catalogue's reads: products, certificates, bodies, factors and releases. The statements
+are shared by both engines (CatalogueReads); how each learns that the release moved is its
+own (SqliteCatalogue here, PgCatalogue in app/storage/postgres/catalogue.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,6 @@ import json
 from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
-
-from sqlite_utils import Database
 
 from app.core.benchmark import BenchmarkGroup
 from app.core.factors import Factor, FactorQuery
@@ -29,24 +29,36 @@ from app.storage.rows import certificate_of_row
 _CHUNK = 500  # SQLite's host-parameter limit is far above this; keeps IN (...) lists modest
 
 
-class SqliteCatalogue:
-    """Reads the catalogue; implements the core's Catalogue and FactorStore protocols."""
+class Maps:
+    """Categories and bodies: few and rarely changed, so kept in memory for one release (per
+    connection on SQLite, per process on PostgreSQL, whose catalogues live one request)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self) -> None:
+        self.categories: dict[str, Category] | None = None
+        self.bodies: dict[str, CertificationBody] | None = None
+        self.release: int | None = None
+
+
+class CatalogueReads:
+    """Reads the catalogue; implements the core's Catalogue and FactorStore protocols on
+    either engine's database. Subclasses say how release_id() stays fresh."""
+
+    def __init__(self, db, maps: Maps | None = None) -> None:
         self.db = db
-        # Categories and bodies are few and rarely change: kept in memory for one release.
-        self._categories: dict[str, Category] | None = None
-        self._bodies: dict[str, CertificationBody] | None = None
-        self._maps_release: int | None = None
-        # The release number, and the (data_version, total_changes) it was read under.
-        self._release: int = 0
-        self._release_stamp: tuple[int, int] | None = None
+        self._maps = maps if maps is not None else Maps()
+
+    def release_id(self) -> int:
+        raise NotImplementedError
+
+    def _read_release_id(self) -> int:
+        return self.db.execute("select max(id) from releases").fetchone()[0] or 0
 
     def _refresh_maps(self) -> None:
         release = self.release_id()
-        if release != self._maps_release:
-            self._categories = self._bodies = None
-            self._maps_release = release
+        maps = self._maps
+        if release != maps.release:
+            maps.categories = maps.bodies = None
+            maps.release = release
 
     # -- products and certificates -------------------------------------------------------
     def products(self, gtins: Iterable[str]) -> dict[str, Product]:
@@ -143,23 +155,6 @@ class SqliteCatalogue:
         return factor_from_row(rows[0]) if rows else None
 
     # -- releases ----------------------------------------------------------------------
-    def release_id(self) -> int:
-        """The current catalogue release number (0 before the first release).
-
-        Every lookup asks, so the answer is kept until the database may have changed:
-        ``PRAGMA data_version`` moves when another connection (thread or process) commits,
-        ``total_changes`` when this one writes. Neither reads a table."""
-        conn = self.db.conn
-        if conn.in_transaction:  # may yet roll back: never keep what it shows
-            return self._read_release_id()
-        stamp = (conn.execute("pragma data_version").fetchone()[0], conn.total_changes)
-        if stamp != self._release_stamp:
-            self._release, self._release_stamp = self._read_release_id(), stamp
-        return self._release
-
-    def _read_release_id(self) -> int:
-        return self.db.execute("select max(id) from releases").fetchone()[0] or 0
-
     def stats(self) -> CatalogueStats:
         release = next(iter(self.db.query("select * from releases order by id desc limit 1")), None)
 
@@ -168,7 +163,7 @@ class SqliteCatalogue:
             # certificates on each health check would cost more than the check is worth.
             if release and release.get(table) is not None:
                 return release[table]
-            return self.db.execute(f"select count(*) from [{table}]").fetchone()[0]
+            return self.db.execute(f'select count(*) from "{table}"').fetchone()[0]
 
         return CatalogueStats(
             release=release["id"] if release else 0,
@@ -189,22 +184,24 @@ class SqliteCatalogue:
 
     # -- row -> domain -----------------------------------------------------------------
     def _category_map(self) -> dict[str, Category]:
-        if self._categories is None:
-            self._categories = {
+        maps = self._maps
+        if maps.categories is None:
+            maps.categories = {
                 r["id"]: Category(r["id"], Text(r["name_zh"], r["name_en"]), bool(r["pilot"]))
-                for r in self.db["categories"].rows
+                for r in self.db.query("select * from categories")
             }
-        return self._categories
+        return maps.categories
 
     def _body_map(self) -> dict[str, CertificationBody]:
-        if self._bodies is None:
-            self._bodies = {
+        maps = self._maps
+        if maps.bodies is None:
+            maps.bodies = {
                 r["id"]: CertificationBody(
                     r["id"], Text(r["name_zh"], r["name_en"]), bool(r["sample"])
                 )
-                for r in self.db["certification_bodies"].rows
+                for r in self.db.query("select * from certification_bodies")
             }
-        return self._bodies
+        return maps.bodies
 
     def _product(self, row: dict) -> Product:
         categories = self._category_map()
@@ -231,6 +228,30 @@ class SqliteCatalogue:
             row["body_id"], Text(row["body_id"], row["body_id"]), False
         )
         return certificate_of_row(row, body)
+
+
+class SqliteCatalogue(CatalogueReads):
+    """The catalogue in SQLite, for one connection (kept per thread)."""
+
+    def __init__(self, db) -> None:
+        super().__init__(db)
+        # The release number, and the (data_version, total_changes) it was read under.
+        self._release: int = 0
+        self._release_stamp: tuple[int, int] | None = None
+
+    def release_id(self) -> int:
+        """The current catalogue release number (0 before the first release).
+
+        Every lookup asks, so the answer is kept until the database may have changed:
+        ``PRAGMA data_version`` moves when another connection (thread or process) commits,
+        ``total_changes`` when this one writes. Neither reads a table."""
+        conn = self.db.conn
+        if conn.in_transaction:  # may yet roll back: never keep what it shows
+            return self._read_release_id()
+        stamp = (conn.execute("pragma data_version").fetchone()[0], conn.total_changes)
+        if stamp != self._release_stamp:
+            self._release, self._release_stamp = self._read_release_id(), stamp
+        return self._release
 
 
 @lru_cache(maxsize=256)

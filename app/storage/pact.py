@@ -12,14 +12,15 @@ from typing import Any
 from app.core.pact import RevisionRecord
 from app.core.pact_auth import Client, StoredToken
 from app.core.pact_events import OutboxJob
-from app.storage.catalog import SqliteCatalogue
+from app.storage.catalog import CatalogueReads
 from app.storage.transactions import write_transaction
 
 
 class SqliteRevisions:
-    """Every revision of every certificate: the current row plus certificate_revisions."""
+    """Every revision of every certificate: the current row plus certificate_revisions (the
+    statements are shared: PostgreSQL's catalogue reads them through this class too)."""
 
-    def __init__(self, catalogue: SqliteCatalogue) -> None:
+    def __init__(self, catalogue: CatalogueReads) -> None:
         self.catalogue = catalogue
         self.db = catalogue.db
 
@@ -29,16 +30,17 @@ class SqliteRevisions:
     def revisions(self, gtins: Iterable[str] | None = None) -> list[RevisionRecord]:
         """Ordered by certificate number, then revision."""
         where, params = "", []
+        dialect = self.db.dialect
         if gtins is not None:
-            where = " where c.gtin in (select value from json_each(?))"
-            params = [json.dumps(list(gtins))]
+            where = f" where c.gtin {dialect.in_list}"
+            params = [dialect.list_param(gtins)]
         current = list(self.db.query(f"select c.* from certificates c{where}", params))
         if not current:
             return []
-        numbers = json.dumps([row["number"] for row in current])
+        numbers = dialect.list_param(row["number"] for row in current)
         earlier: dict[str, list[dict[str, Any]]] = {}
         for row in self.db.query(
-            "select * from certificate_revisions where number in (select value from json_each(?)) "
+            f"select * from certificate_revisions where number {dialect.in_list} "
             "order by number, revision",
             [numbers],
         ):

@@ -7,18 +7,16 @@ import hashlib
 import json
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from app.core.records import CertificateRecord, validate_row
 from app.storage.rows import (
     CERTIFICATE_COLUMNS,
+    FACTOR_COLUMNS,
     PRODUCT_COLUMNS,
     PRODUCT_OWNER,
     certificate_values,
     insert_sql,
     product_values,
 )
-from app.storage.transactions import write_transaction
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -52,8 +50,13 @@ def _records(catalogue: dict) -> list[CertificateRecord]:
     return records
 
 
-def seed(db: Database, fixtures: Path = FIXTURES) -> int:
-    """Seed categories, bodies, products, certificates and factors in one transaction.
+def _insert(db, table: str, rows: list[dict], columns: tuple[str, ...]) -> None:
+    db.executemany(insert_sql(table, columns), [tuple(r.get(c) for c in columns) for r in rows])
+
+
+def seed(db, fixtures: Path = FIXTURES) -> int:
+    """Seed categories, bodies, products, certificates and factors in one transaction, on
+    either engine's database (app.storage.connection.Database or PgDatabase).
 
     Returns the new release number. Does nothing (returns 0) if a release already exists.
     """
@@ -63,41 +66,54 @@ def seed(db: Database, fixtures: Path = FIXTURES) -> int:
     factors = json.loads(factors_bytes)["factors"]
     digest = hashlib.sha256(catalogue_bytes + factors_bytes).hexdigest()
     records = _records(catalogue)
-    # IMMEDIATE: one process seeds; others wait, then see the release and leave it alone.
-    with write_transaction(db) as transaction:
+    # The write lock: one process seeds; others wait, then see the release and leave it alone.
+    with db.write_transaction() as transaction:
         if db.execute("select count(*) from releases").fetchone()[0]:
             transaction.keep = False
             return 0
-        db["categories"].insert_all(
-            [{**c, "pilot": int(bool(c.get("pilot")))} for c in catalogue["categories"]]
+        _insert(
+            db,
+            "categories",
+            [{**c, "pilot": int(bool(c.get("pilot")))} for c in catalogue["categories"]],
+            ("id", "name_zh", "name_en", "pilot"),
         )
-        db["certification_bodies"].insert_all(
-            [{**b, "sample": int(bool(b.get("sample")))} for b in catalogue["certification_bodies"]]
+        _insert(
+            db,
+            "certification_bodies",
+            [
+                {**b, "sample": int(bool(b.get("sample")))}
+                for b in catalogue["certification_bodies"]
+            ],
+            ("id", "name_zh", "name_en", "sample"),
         )
         # A product's fields belong to the first body to certify it (the earliest issued).
         products = {}
         for r in sorted(records, key=lambda r: (r.certificate["issued_on"], r.number)):
             products.setdefault(r.gtin, (*product_values(r), r.body))
-        db.conn.executemany(
+        db.executemany(
             insert_sql("products", (*PRODUCT_COLUMNS, PRODUCT_OWNER)), list(products.values())
         )
-        db.conn.executemany(
+        db.executemany(
             insert_sql("certificates", CERTIFICATE_COLUMNS),
             [certificate_values(r, revision=1, release_id=1) for r in records],
         )
-        db["factors"].insert_all({**f, "sample": int(bool(f.get("sample")))} for f in factors)
-        meta = catalogue.get("catalogue", {})
-        db["releases"].insert(
-            {
-                "id": 1,
-                "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "source": "fixtures",
-                "version": meta.get("version"),
-                "products": len(catalogue["products"]),
-                "certificates": len(catalogue["certificates"]),
-                "factors": len(factors),
-                "content_hash": digest,
-                "sample": int(bool(meta.get("sample"))),
-            }
+        _insert(
+            db,
+            "factors",
+            [{**f, "sample": int(bool(f.get("sample")))} for f in factors],
+            FACTOR_COLUMNS,
         )
+        meta = catalogue.get("catalogue", {})
+        release = {
+            "id": 1,
+            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "source": "fixtures",
+            "version": meta.get("version"),
+            "products": len(catalogue["products"]),
+            "certificates": len(catalogue["certificates"]),
+            "factors": len(factors),
+            "content_hash": digest,
+            "sample": int(bool(meta.get("sample"))),
+        }
+        _insert(db, "releases", [release], tuple(release))
     return 1

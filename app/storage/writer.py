@@ -1,6 +1,7 @@
 """Writes the catalogue: one transaction per import or API call that becomes a new release,
 with batched existence checks, executemany per kind of statement, revisions, status events
-and audit. Implements the core's CatalogueWrites and CatalogueWriter protocols."""
+and audit. Implements the core's CatalogueWrites and CatalogueWriter protocols on either
+engine's database (the statements are shared; app.storage.dialect holds what differs)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlite_utils import Database
-
 from app.core.changes import Change, Existing, ImportCounts, StoredProduct
 from app.core.factors import Factor
 from app.storage.benchmarks import refresh_benchmarks
 from app.storage.catalog import factor_from_row
+from app.storage.dialect import Dialect
 from app.storage.rows import (
     CERTIFICATE_COLUMNS,
     FACTOR_COLUMNS,
@@ -28,10 +28,14 @@ from app.storage.rows import (
     product_values,
     record_of_row,
 )
-from app.storage.transactions import Transaction, write_transaction
+from app.storage.transactions import Transaction
 
-_INSERT_CERT = insert_sql("certificates", CERTIFICATE_COLUMNS)
-_REPLACE_FACTOR = insert_sql("factors", FACTOR_COLUMNS).replace("insert", "insert or replace", 1)
+_REPLACE_FACTOR = insert_sql(
+    "factors",
+    FACTOR_COLUMNS,
+    " on conflict(id) do update set "
+    + ", ".join(f'"{c}" = excluded."{c}"' for c in FACTOR_COLUMNS[1:]),
+)
 _UPDATE_CERT = f"update certificates set {', '.join(f'{c} = ?' for c in CERTIFICATE_COLUMNS[1:])} where number = ?"
 # The owner is set when a product is created (or, for a product that had none, by its first
 # update), never changed by a write.
@@ -40,21 +44,18 @@ _UPSERT_PRODUCT = insert_sql(
     (*PRODUCT_COLUMNS, PRODUCT_OWNER),
     f" on conflict(gtin) do update set "
     f"{', '.join(f'{c} = excluded.{c}' for c in PRODUCT_COLUMNS[1:])}, "
-    f"{PRODUCT_OWNER} = coalesce({PRODUCT_OWNER}, excluded.{PRODUCT_OWNER})",
+    f"{PRODUCT_OWNER} = coalesce(products.{PRODUCT_OWNER}, excluded.{PRODUCT_OWNER})",
 )
 _AUDIT = insert_sql("audit_log", ("at", "actor", "action", "target", "release_id", "detail"))
-_STATUS_EVENT = insert_sql(
-    "certificate_status_events",
-    (
-        "number",
-        "from_status",
-        "to_status",
-        "effective_on",
-        "reason",
-        "release_id",
-        "recorded_at",
-        "actor",
-    ),
+_STATUS_EVENT_COLUMNS = (
+    "number",
+    "from_status",
+    "to_status",
+    "effective_on",
+    "reason",
+    "release_id",
+    "recorded_at",
+    "actor",
 )
 _RELEASE = insert_sql(
     "releases",
@@ -65,25 +66,33 @@ _EXISTING = (
     "select c.*, p.name_zh, p.name_en, p.brand, p.category, p.sales_unit_amount, "
     "p.sales_unit, p.net_content_amount, p.net_content_unit "
     "from certificates c join products p on p.gtin = c.gtin "
-    "where c.number in (select value from json_each(?))"
+    "where c.number {in_list}"
 )
 _SAVE_REVISION = (
     "insert into certificate_revisions "
     "(number, revision, data, superseded_in_release, superseded_at) "
-    "select number, revision, json_object("
+    "select number, revision, {json_object}("
     + ", ".join(f"'{c}', {c}" for c in CERTIFICATE_COLUMNS if c not in ("number", "revision"))
     + "), ?, ? from certificates where number = ?"
 )
+_FACTORS = "select * from factors where id {in_list}"
+_PRODUCTS = (
+    f"select {', '.join((*PRODUCT_COLUMNS, PRODUCT_OWNER))} from products where gtin {{in_list}}"
+)
+
+
+def _in(sql: str, dialect: Dialect) -> str:
+    return sql.format(in_list=dialect.in_list, json_object=dialect.json_object)
 
 
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-class SqliteCatalogueWrites:
+class SqlCatalogueWrites:
     """Write transactions on the catalogue; implements the core's CatalogueWrites."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db) -> None:
         self.db = db
 
     @contextmanager
@@ -95,13 +104,13 @@ class SqliteCatalogueWrites:
         as_of: dt.date,
         audit_each: bool = False,
         wait_ms: int | None = None,
-    ) -> Iterator[SqliteWriter]:
+    ) -> Iterator[SqlWriter]:
         """One atomic change of the catalogue: it becomes a new release when the writer
         commits, or nothing changes. Raises Unavailable (another write holds the catalogue)."""
         busy = "Another write (an import?) holds the catalogue; retry in a minute."
-        with write_transaction(self.db, wait_ms=wait_ms, busy=busy) as transaction:
+        with self.db.write_transaction(wait_ms=wait_ms, busy=busy) as transaction:
             transaction.keep = False  # until commit(): a dry run or no change keeps nothing
-            yield SqliteWriter(
+            yield SqlWriter(
                 self.db,
                 transaction,
                 source=source,
@@ -111,12 +120,12 @@ class SqliteCatalogueWrites:
             )
 
 
-class SqliteWriter:
+class SqlWriter:
     """An open write transaction; implements the core's CatalogueWriter."""
 
     def __init__(
         self,
-        db: Database,
+        db,
         transaction: Transaction,
         *,
         source: str,
@@ -125,22 +134,20 @@ class SqliteWriter:
         audit_each: bool,
     ) -> None:
         self.db = db
-        self.conn = db.conn
+        self.dialect: Dialect = db.dialect
         self.transaction = transaction
         self.source = source
         self.actor = actor
         self.as_of = as_of
         self.audit_each = audit_each
-        self.release_id = (self.conn.execute("select max(id) from releases").fetchone()[0] or 0) + 1
-        self.categories = frozenset(r[0] for r in self.conn.execute("select id from categories"))
-        self.bodies = frozenset(
-            r[0] for r in self.conn.execute("select id from certification_bodies")
-        )
+        self.release_id = (db.execute("select max(id) from releases").fetchone()[0] or 0) + 1
+        self.categories = frozenset(r[0] for r in db.execute("select id from categories"))
+        self.bodies = frozenset(r[0] for r in db.execute("select id from certification_bodies"))
 
     # -- reading ---------------------------------------------------------------------------
     def existing(self, numbers: Iterable[str]) -> dict[str, Existing]:
         """Stored certificates among ``numbers``, in one query."""
-        cursor = self.conn.execute(_EXISTING, [json.dumps(list(numbers))])
+        cursor = self.db.execute(_in(_EXISTING, self.dialect), [self.dialect.list_param(numbers)])
         names = [d[0] for d in cursor.description]
         found = {}
         for values in cursor:
@@ -152,25 +159,18 @@ class SqliteWriter:
 
     def stored_factors(self, ids: Iterable[str]) -> dict[str, Factor]:
         """Loaded emission factors among ``ids``, in one query."""
-        cursor = self.conn.execute(
-            "select * from factors where id in (select value from json_each(?))",
-            [json.dumps(list(ids))],
-        )
+        cursor = self.db.execute(_in(_FACTORS, self.dialect), [self.dialect.list_param(ids)])
         names = [d[0] for d in cursor.description]
         rows = (dict(zip(names, values, strict=True)) for values in cursor)
         return {row["id"]: factor_from_row(row) for row in rows}
 
     def write_factors(self, factors: Sequence[Factor]) -> None:
         """Insert new factors and replace changed ones, by id."""
-        self.conn.executemany(_REPLACE_FACTOR, [factor_values(f) for f in factors])
+        self.db.executemany(_REPLACE_FACTOR, [factor_values(f) for f in factors])
 
     def products(self, gtins: Iterable[str]) -> dict[str, StoredProduct]:
         """Stored products among ``gtins``, in one query."""
-        sql = (
-            f"select {', '.join((*PRODUCT_COLUMNS, PRODUCT_OWNER))} from products "
-            "where gtin in (select value from json_each(?))"
-        )
-        cursor = self.conn.execute(sql, [json.dumps(list(gtins))])
+        cursor = self.db.execute(_in(_PRODUCTS, self.dialect), [self.dialect.list_param(gtins)])
         names = [d[0] for d in cursor.description]
         found = {}
         for values in cursor:
@@ -186,12 +186,12 @@ class SqliteWriter:
         ``audit_each``, one audit row per certificate change and per product update."""
         # Product fields travel on every row; the core marks the products that are new or changed.
         products = [(c, c.product) for c in changes if c.product is not None]
-        self.conn.executemany(
+        self.db.executemany(
             _UPSERT_PRODUCT, [(*product_values(c.record), p.owner) for c, p in products]
         )
         stamp = now()
         if self.audit_each:  # a new product shows in its certificate.create row
-            self.conn.executemany(
+            self.db.executemany(
                 _AUDIT,
                 [
                     (
@@ -217,10 +217,11 @@ class SqliteWriter:
             for c in changes
             if c.kind == "create"
         ]
-        self.conn.executemany(_INSERT_CERT, inserts)
+        self.db.insert_many("certificates", CERTIFICATE_COLUMNS, inserts)
         revised = [c for c in changes if c.revises]
-        self.conn.executemany(
-            _SAVE_REVISION, [(self.release_id, stamp, c.record.number) for c in revised]
+        self.db.executemany(
+            _in(_SAVE_REVISION, self.dialect),
+            [(self.release_id, stamp, c.record.number) for c in revised],
         )
         updates = []
         for c in changes:
@@ -229,9 +230,10 @@ class SqliteWriter:
             revision = c.existing.revision + (1 if c.revises else 0)
             values = certificate_values(c.record, revision=revision, release_id=self.release_id)
             updates.append((*values[1:], c.record.number))
-        self.conn.executemany(_UPDATE_CERT, updates)
-        self.conn.executemany(
-            _STATUS_EVENT,
+        self.db.executemany(_UPDATE_CERT, updates)
+        self.db.insert_many(
+            "certificate_status_events",
+            _STATUS_EVENT_COLUMNS,
             [
                 (
                     e.number,
@@ -248,7 +250,7 @@ class SqliteWriter:
             ],
         )
         if self.audit_each:
-            self.conn.executemany(
+            self.db.executemany(
                 _AUDIT,
                 [
                     (
@@ -275,12 +277,12 @@ class SqliteWriter:
         block ends."""
 
         def count(table: str) -> int:
-            return self.conn.execute(f"select count(*) from [{table}]").fetchone()[0]
+            return self.db.execute(f'select count(*) from "{table}"').fetchone()[0]
 
-        previous = self.conn.execute(
+        previous = self.db.execute(
             "select sample from releases order by id desc limit 1"
         ).fetchone()
-        self.conn.execute(
+        self.db.execute(
             _RELEASE,
             (
                 self.release_id,
@@ -300,7 +302,7 @@ class SqliteWriter:
             ),
         )
         if not self.audit_each:
-            self.conn.execute(
+            self.db.execute(
                 _AUDIT,
                 (
                     now(),

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from app.db import connect
 from fixtures.certificates import rows
+from tests.conftest import open_database
 from tests.helpers import assert_error, import_row, release
 
 
@@ -255,14 +255,10 @@ def test_no_benchmark_without_enough_peers(client):
 
 def test_a_write_while_another_holds_the_catalogue_is_503(app, client, keys):
     app.config["ADMIN_WRITE_TIMEOUT_MS"] = 50
-    other = connect(app.config["DATABASE"])
-    other.conn.execute("BEGIN IMMEDIATE")  # e.g. a long import
-    try:
+    with open_database(app) as other, other.write_transaction() as held:  # a long import
+        held.keep = False
         resp = client.post("/v1/admin/certificates", json=cert(TJS), headers=auth(keys["TJSCC"]))
         assert_error(resp, 503, "unavailable")
-    finally:
-        other.conn.execute("ROLLBACK")
-        other.conn.close()
     resp = client.post("/v1/admin/certificates", json=cert(TJS), headers=auth(keys["TJSCC"]))
     assert resp.status_code == 200
 

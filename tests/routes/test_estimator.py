@@ -25,10 +25,12 @@ def estimate(client, body, **kwargs):
 
 
 def row_counts(db) -> dict[str, int]:
-    names = [
-        r[0] for r in db.execute("select name from sqlite_master where type = 'table'").fetchall()
-    ]
-    return {n: db.execute(f"select count(*) from [{n}]").fetchone()[0] for n in names}
+    if db.dialect.name == "sqlite":
+        tables = "select name from sqlite_master where type = 'table'"
+    else:
+        tables = "select tablename from pg_tables where schemaname = 'public'"
+    names = [r[0] for r in db.execute(tables).fetchall()]
+    return {n: db.execute(f'select count(*) from "{n}"').fetchone()[0] for n in names}
 
 
 # -- stateless estimate -------------------------------------------------------------------
@@ -208,15 +210,14 @@ def test_fast_renderer_matches_the_documented_schema(app, lang):
     from app.core.activities import Activity
     from app.core.estimator import Inputs, estimate
     from app.core.purchases import Purchase
-    from app.storage.catalog import SqliteCatalogue
     from schemas.common import dump
     from schemas.estimate_render import render_estimate
     from schemas.estimator import EstimateSchema
 
     with app.app_context():
-        from app.db import get_db
+        from app.db import get_catalogue
 
-        catalogue = SqliteCatalogue(get_db())
+        catalogue = get_catalogue()
         inputs = Inputs(
             dt.date(2026, 5, 1),
             dt.date(2026, 5, 31),

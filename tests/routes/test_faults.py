@@ -9,11 +9,17 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from app import create_app
 from app.db import close_thread_connections, get_db
 from tests.helpers import assert_error
 from tests.routes.test_estimator import WATER
 from tests.routes.test_saved_households import consent_version, create
+
+pytestmark = pytest.mark.sqlite_only(
+    "the database file itself: deleted, replaced, locked, read-only"
+)
 
 EXAMPLE = "/v1/products/09506000134352"
 

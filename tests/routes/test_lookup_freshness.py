@@ -1,13 +1,16 @@
-"""Cached lookups stay exact: any catalogue write, from this connection, another one or another
-process, shows on the very next request; a repeated lookup reads no table."""
+"""Cached lookups stay exact: any catalogue write, from this connection, another one, another
+process or (PostgreSQL) another node, shows on the very next request; a repeated lookup reads
+no table (SQLite) or one primary-key probe (PostgreSQL)."""
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 
+import pytest
+
 from app.db import get_catalogue, get_db
+from app.storage.postgres.connection import PgDatabase
 
 GTIN, NUMBER = "00200106000014", "TJS-PCF-2025-0006"  # valid in the fixtures
 #: A revocation as the catalogue records one: the status, and a new release, in one commit.
@@ -37,6 +40,7 @@ def assert_revoked_at_once(client, write) -> None:
     assert after.json["footprint"]["status"] == "revoked"
 
 
+@pytest.mark.sqlite_only("writes the file with sqlite3")
 def test_a_revocation_by_another_process_shows_on_the_next_request(app, client):
     script = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
     script += "".join(f"c.execute({s!r})\n" for s in REVOKE)
@@ -47,12 +51,22 @@ def test_a_revocation_by_another_process_shows_on_the_next_request(app, client):
     assert_revoked_at_once(client, write)
 
 
-def test_a_revocation_on_another_connection_shows_on_the_next_request(app, client):
-    conn = sqlite3.connect(app.config["DATABASE"], isolation_level=None)
-    try:
-        assert_revoked_at_once(client, lambda: revoke(conn.execute))
-    finally:
-        conn.close()
+def test_a_revocation_on_another_connection_shows_on_the_next_request(app, client, db):
+    assert_revoked_at_once(client, lambda: revoke(db.execute))
+
+
+def test_a_revocation_through_another_node_shows_on_the_next_request(make_app, engine):
+    # Two app instances on one database: two nodes (PostgreSQL) or two processes' workers.
+    node_a, node_b = make_app(), make_app()
+    assert (
+        node_a.extensions["tanji_response_cache"] is not node_b.extensions["tanji_response_cache"]
+    )
+
+    def write():
+        with node_a.app_context():
+            revoke(get_db().execute)
+
+    assert_revoked_at_once(node_b.test_client(), write)
 
 
 def test_a_revocation_on_the_lookups_own_connection_shows_on_the_next_request(app, client):
@@ -76,6 +90,7 @@ def test_a_release_seen_inside_a_rolled_back_transaction_is_not_kept(app):
         assert catalogue.release_id() == 1
 
 
+@pytest.mark.sqlite_only("SQLite's trace callback")
 def test_a_repeated_lookup_reads_no_table(app, client):
     url = f"/v1/products/{GTIN}"
     assert client.get(url).status_code == 200
@@ -88,3 +103,20 @@ def test_a_repeated_lookup_reads_no_table(app, client):
         with app.app_context():
             get_db().conn.set_trace_callback(None)
     assert statements == ["pragma data_version"]
+
+
+def test_a_repeated_lookup_reads_the_release_once(app, client, engine, monkeypatch):
+    if engine != "postgresql":
+        pytest.skip("PostgreSQL: SQLite reads no table (above)")
+    url = f"/v1/products/{GTIN}"
+    assert client.get(url).status_code == 200
+    statements: list[str] = []
+    execute = PgDatabase.execute
+
+    def traced(self, sql, params=None):
+        statements.append(sql)
+        return execute(self, sql, params)
+
+    monkeypatch.setattr(PgDatabase, "execute", traced)
+    assert client.get(url).status_code == 200
+    assert statements == ["select max(id) from releases"]

@@ -8,8 +8,12 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
+
 from tests.routes.test_estimator import WATER
 from tests.routes.test_saved_households import create
+
+pytestmark = pytest.mark.sqlite_only("reads SQLite's files (main, -wal) and their modes")
 
 
 def database_bytes(app) -> bytes:

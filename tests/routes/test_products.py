@@ -145,7 +145,9 @@ def test_etag_and_304(client):
 def test_etag_changes_with_a_new_release(client, db):
     etag = client.get(f"/v1/products/{RENEWED}").headers["ETag"]
     db.execute("update certificates set pcf = '1.17' where number = 'TJS-PCF-2025-0020'")
-    db["releases"].insert({"id": 2, "created_at": "2026-06-15T00:00:00", "source": "test"})
+    db.execute(
+        "insert into releases (id, created_at, source) values (2, '2026-06-15T00:00:00', 'test')"
+    )
     resp = client.get(f"/v1/products/{RENEWED}", headers={"If-None-Match": etag})
     assert resp.status_code == 200
     assert resp.get_json()["footprint"]["value"] == "1.17"

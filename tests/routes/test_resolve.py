@@ -151,12 +151,12 @@ def test_batch_limits_rejected(client, size):
 
 
 def test_batch_queries_do_not_grow_with_the_batch(client, app, catalogue_data, monkeypatch):
-    from app.storage.catalog import SqliteCatalogue
+    from app.storage.catalog import CatalogueReads
 
     calls = []
-    original = SqliteCatalogue.products
+    original = CatalogueReads.products
     monkeypatch.setattr(
-        SqliteCatalogue, "products", lambda self, g: calls.append(1) or original(self, g)
+        CatalogueReads, "products", lambda self, g: calls.append(1) or original(self, g)
     )
     gtins = [p["gtin"] for p in catalogue_data["products"]][:50]
     client.post("/v1/resolve", json={"codes": gtins + ["TJS-PCF-2025-0020"] * 50})

@@ -14,7 +14,7 @@ from app.core.footprints import lookup_products
 from app.core.ingest import import_certificates
 from app.db import connect, ensure_database
 from app.storage.catalog import SqliteCatalogue
-from app.storage.writer import SqliteCatalogueWrites
+from app.storage.writer import SqlCatalogueWrites
 from fixtures.certificates import gtin14, rows
 from tests.conftest import TODAY
 
@@ -77,7 +77,7 @@ def test_benchmark_peers_are_the_products_the_core_rule_certifies(tmp_path, cata
     db = connect(path)
     items = histories(seed)
     counts, release = import_certificates(
-        SqliteCatalogueWrites(db), Rows(items), as_of=TODAY, actor="test", on_reject=print
+        SqlCatalogueWrites(db), Rows(items), as_of=TODAY, actor="test", on_reject=print
     )
     assert release == 2 and counts.rejected == 0
 

@@ -11,9 +11,9 @@ import pytest
 from app.core.ingest import import_certificates
 from app.db import connect, ensure_database
 from app.storage.import_files import ImportFile
-from app.storage.writer import SqliteCatalogueWrites
+from app.storage.writer import SqlCatalogueWrites
 from fixtures.certificates import rows, write_csv, write_rows
-from tests.conftest import TODAY
+from tests.conftest import TODAY, open_database
 from tests.helpers import release
 
 
@@ -22,11 +22,14 @@ def test_import_memory_does_not_grow_with_the_file(app, tmp_path):
 
     def peak(n: int) -> int:
         path = write_csv(tmp_path / f"{n}.csv", n, start=100_000 * n)
-        db = connect(app.config["DATABASE"])
+        with open_database(app) as db:
+            return measure(db, path, n)
+
+    def measure(db, path, n: int) -> int:
         tracemalloc.start()
         try:
             counts, number = import_certificates(
-                SqliteCatalogueWrites(db),
+                SqlCatalogueWrites(db),
                 ImportFile(path, chunk=250),
                 as_of=TODAY,
                 actor="test",
@@ -36,7 +39,6 @@ def test_import_memory_does_not_grow_with_the_file(app, tmp_path):
             return tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
-            db.conn.close()
 
     small, large = peak(1_000), peak(5_000)
     assert large < small * 1.3, (small, large)
@@ -59,7 +61,7 @@ def test_worker_process_import_reports_and_writes_as_in_process(tmp_path):
         rejected: list = []
         try:
             counts, rel = import_certificates(
-                SqliteCatalogueWrites(db),
+                SqlCatalogueWrites(db),
                 ImportFile(path, chunk=250, worker=worker),
                 as_of=TODAY,
                 actor="test",
