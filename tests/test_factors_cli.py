@@ -8,6 +8,7 @@ import json
 
 from app.core.factors import FACTOR_FIELDS
 from tests.conftest import ROOT
+from tests.engines import engine  # noqa: F401  (both engines)
 from tests.helpers import release
 
 FIXTURE_FACTORS = json.loads((ROOT / "fixtures" / "factors.json").read_text())["factors"]

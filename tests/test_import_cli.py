@@ -13,9 +13,13 @@ import sys
 import time
 from pathlib import Path
 
+import psycopg
+import pytest
+
 from app.core.records import FIELDS
 from fixtures.certificates import rows, write_csv, write_jsonl, write_rows
 from tests.conftest import ROOT, TODAY
+from tests.engines import engine  # noqa: F401  (both engines)
 from tests.helpers import assert_error, import_row, release
 
 
@@ -72,6 +76,20 @@ def test_rejected_rows_are_reported_and_nothing_changes(runner, db, tmp_path):
     ]
     assert "expected 4, got 5" in lines[0]
     assert release(db) == (1, 88)
+
+
+def test_a_bad_row_after_chunks_were_written_leaves_nothing(runner, db, tmp_path):
+    # Two chunks of 5,000 rows are written (COPY on PostgreSQL) inside the release's
+    # transaction before the bad row is read: all of it is rolled back.
+    items = list(rows(11_000))
+    items[10_500]["pcf"] = "-1"
+    products = db.execute("select count(*) from products").fetchone()[0]
+    result = runner.invoke(args=["catalog", "import", str(write_rows(tmp_path / "bad.csv", items))])
+    assert result.exit_code == 1, result.output
+    assert "row 10501, field pcf" in result.output
+    assert release(db) == (1, 88)
+    assert db.execute("select count(*) from products").fetchone()[0] == products
+    assert db.execute("select count(*) from audit_log").fetchone()[0] == 0
 
 
 def test_dry_run_validates_but_writes_nothing(runner, db, tmp_path):
@@ -172,6 +190,7 @@ def open_for_writing(fifo: Path, proc: subprocess.Popen, timeout: float = 30):
     return open(fd, "w", newline="", encoding="utf-8")
 
 
+@pytest.mark.sqlite_only("watches uncommitted pages reach SQLite's WAL file")
 def test_kill_9_mid_import_leaves_the_previous_release_intact(app, tmp_path):
     # The import reads a named pipe: once 15,000 of 20,000 rows are written, the importer has
     # written three chunks inside its open transaction and waits for more; then it is killed.
@@ -222,6 +241,66 @@ def test_kill_9_mid_import_leaves_the_previous_release_intact(app, tmp_path):
         assert conn.execute("select count(*) from products").fetchone()[0] == 76
     finally:
         conn.close()
+
+
+def test_kill_9_mid_import_into_postgresql_leaves_the_previous_release_and_no_lock(
+    pg_database, tmp_path
+):
+    # As above on PostgreSQL: the importer has sent three chunks (COPY) inside its open
+    # transaction, holding the catalogue's advisory lock, when it is killed. The server rolls
+    # back, and the lock goes with the connection: the next import is not kept waiting.
+    fifo = tmp_path / "big.csv"
+    os.mkfifo(fifo)
+    env = {**os.environ, "TANJI_DATABASE_URL": pg_database, "TANJI_TODAY": TODAY.isoformat()}
+    flask = str(Path(sys.executable).with_name("flask"))
+    command = [flask, "--app", "app", "catalog", "import"]
+    proc = subprocess.Popen(
+        [*command, str(fifo)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        try:
+            with open_for_writing(fifo, proc) as pipe:
+                writer = csv.DictWriter(pipe, fieldnames=FIELDS)
+                writer.writeheader()
+                writer.writerows(rows(15_000))
+                pipe.flush()
+                deadline = time.monotonic() + 30
+                while (
+                    time.monotonic() < deadline
+                    and not conn.execute(
+                        "select count(*) from pg_locks where locktype = 'advisory' and granted"
+                    ).fetchone()[0]
+                ):
+                    time.sleep(0.05)
+                time.sleep(1)  # the chunks already read go to the server meanwhile
+                assert proc.poll() is None
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+        except BrokenPipeError:
+            pass
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        deadline = time.monotonic() + 10  # the server notices the closed connection
+        while (
+            time.monotonic() < deadline
+            and conn.execute(
+                "select count(*) from pg_locks where locktype = 'advisory'"
+            ).fetchone()[0]
+        ):
+            time.sleep(0.05)
+        assert conn.execute("select max(id) from releases").fetchone()[0] == 1
+        assert conn.execute("select count(*) from certificates").fetchone()[0] == 88
+    done = subprocess.run(
+        [*command, str(write_csv(tmp_path / "c.csv", 10))],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0 and "Release 2 created." in done.stdout, done.stdout + done.stderr
 
 
 def test_json_schema_documents_every_column():

@@ -1,4 +1,4 @@
-"""Category benchmarks computed by storage agree with the core's rule for the current
+"""Category benchmarks computed by storage (the same SQL on both engines) agree with the core's rule for the current
 certificate (footprints.footprint_of) and its arithmetic (benchmark.summarize)."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import pytest
 from app.core import benchmark
 from app.core.footprints import lookup_products
 from app.core.ingest import import_certificates
-from app.db import connect, ensure_database
 from app.storage.catalog import SqliteCatalogue
+from app.storage.postgres.catalogue import PgCatalogue
 from app.storage.writer import SqlCatalogueWrites
 from fixtures.certificates import gtin14, rows
-from tests.conftest import TODAY
+from tests.conftest import TODAY, open_database
 
 
 class Rows:
@@ -71,17 +71,19 @@ def histories(seed: int, products: int = 40) -> list[dict]:
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_benchmark_peers_are_the_products_the_core_rule_certifies(tmp_path, catalogue_data, seed):
-    path = str(tmp_path / "b.db")
-    ensure_database(path, seed_if_empty=True, today=TODAY)
-    db = connect(path)
+def test_benchmark_peers_are_the_products_the_core_rule_certifies(app, catalogue_data, seed):
+    with open_database(app) as db:
+        check_benchmarks(db, catalogue_data, seed)
+
+
+def check_benchmarks(db, catalogue_data, seed: int) -> None:
     items = histories(seed)
     counts, release = import_certificates(
         SqlCatalogueWrites(db), Rows(items), as_of=TODAY, actor="test", on_reject=print
     )
     assert release == 2 and counts.rejected == 0
 
-    catalogue = SqliteCatalogue(db)
+    catalogue = SqliteCatalogue(db) if db.dialect.name == "sqlite" else PgCatalogue(db)
     gtins = {p["gtin"] for p in catalogue_data["products"]} | {r["gtin"] for r in items}
     groups: dict[tuple, list] = {}
     for footprint in lookup_products(catalogue, sorted(gtins), TODAY).values():
@@ -99,4 +101,3 @@ def test_benchmark_peers_are_the_products_the_core_rule_certifies(tmp_path, cata
         else:
             assert (stored.peers, stored.median, stored.points) == expected, key
             assert stored.as_of == TODAY.isoformat()
-    db.conn.close()
