@@ -167,7 +167,9 @@ def get_catalogue() -> CatalogueReads:
     if url is None:
         return _thread_catalogue()
     if "catalogue" not in g:
-        g.catalogue = PgCatalogue(_pg_checkout(), _pg_maps.setdefault(url, Maps()))
+        g.catalogue = PgCatalogue(
+            _pg_checkout(), _pg_maps.setdefault(url, Maps()), per_request=True
+        )
     return g.catalogue
 
 
