@@ -179,7 +179,12 @@ def get_catalogue_writes() -> SqlCatalogueWrites:
     return SqlCatalogueWrites(get_db())
 
 
+#: Stores PostgreSQL does not have yet (they raise NotImplementedError there; tests skip).
+NOT_YET_ON_POSTGRESQL = frozenset({"Saved households"})
+
+
 def _not_yet(what: str) -> NotImplementedError:
+    assert what in NOT_YET_ON_POSTGRESQL
     return NotImplementedError(f"{what} are not stored in PostgreSQL yet (TANJI_DATABASE_URL)")
 
 
