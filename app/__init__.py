@@ -84,7 +84,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         saved_households,
         scans,
     )
-    from app.web import assets, cors, labels, pages, ratelimit, security
+    from app.web import assets, cors, estimate, labels, pages, ratelimit, security
 
     api = TanjiApi(app, spec_kwargs={"marshmallow_plugin": spec.Plugin()})
     spec.init_api(api)
@@ -105,6 +105,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     pages.init_app(app)
     app.register_blueprint(labels.bp)
     app.register_blueprint(assets.bp)
+    app.register_blueprint(estimate.bp)
+    app.register_blueprint(estimate.households_bp)
     ratelimit.init_app(app, [scans.blp, pages.bp], saved_households.blp)
     cors.init_app(app)
     security.init_app(app)

@@ -105,7 +105,7 @@ class Parser(FlaskParser):
         """A request that fails its schema is a 422 in the one error shape: `reason`
         invalid_input, the first bad `field` as a path (``car[0].amount``), and every
         message keyed by location then field, as webargs reports them."""
-        messages = _marked(error.messages)
+        messages = marked(error.messages)
         message, field = _first_problem(messages)
         raise InvalidInput(message, field=field, **messages)
 
@@ -184,13 +184,13 @@ _MARSHMALLOW_PATTERNS: tuple[tuple[re.Pattern[str], Message], ...] = (
 )
 
 
-def _marked(node: Any) -> Any:
+def marked(node: Any) -> Any:
     """webargs' messages with marshmallow's English replaced by translatable Messages (the
     keys, field names and list indexes, stay as they are)."""
     if isinstance(node, dict):
-        return {key: _marked(value) for key, value in node.items()}
+        return {key: marked(value) for key, value in node.items()}
     if isinstance(node, list):
-        return [_marked(value) for value in node]
+        return [marked(value) for value in node]
     if isinstance(node, str):
         found = _MARSHMALLOW.get(node)
         if found is not None:

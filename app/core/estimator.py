@@ -29,7 +29,7 @@ from app.core.errors import InvalidInput
 from app.core.factors import Factor, FactorQuery, FactorStore, latest
 from app.core.footprints import Catalogue
 from app.core.lines import Line, NotCounted, Subtotal, subtotals
-from app.core.messages import Message, _
+from app.core.messages import Message, Text, _
 from app.core.purchases import Purchase, purchase_lines
 from app.core.quantities import ZERO, kg_range, quadrature, to_kg
 
@@ -65,6 +65,43 @@ GRID_REGIONS: dict[str, str] = {
 }
 #: Provinces accepted but outside the mainland regional grids (no regional view).
 OTHER_PROVINCES = ("HK", "MO", "TW")
+#: Names of the provinces (ISO 3166-2:CN suffixes), for people choosing one.
+PROVINCES: dict[str, Text] = {
+    "BJ": Text("北京", "Beijing"),
+    "TJ": Text("天津", "Tianjin"),
+    "HE": Text("河北", "Hebei"),
+    "SX": Text("山西", "Shanxi"),
+    "NM": Text("内蒙古", "Inner Mongolia"),
+    "LN": Text("辽宁", "Liaoning"),
+    "JL": Text("吉林", "Jilin"),
+    "HL": Text("黑龙江", "Heilongjiang"),
+    "SH": Text("上海", "Shanghai"),
+    "JS": Text("江苏", "Jiangsu"),
+    "ZJ": Text("浙江", "Zhejiang"),
+    "AH": Text("安徽", "Anhui"),
+    "FJ": Text("福建", "Fujian"),
+    "JX": Text("江西", "Jiangxi"),
+    "SD": Text("山东", "Shandong"),
+    "HA": Text("河南", "Henan"),
+    "HB": Text("湖北", "Hubei"),
+    "HN": Text("湖南", "Hunan"),
+    "GD": Text("广东", "Guangdong"),
+    "GX": Text("广西", "Guangxi"),
+    "HI": Text("海南", "Hainan"),
+    "CQ": Text("重庆", "Chongqing"),
+    "SC": Text("四川", "Sichuan"),
+    "GZ": Text("贵州", "Guizhou"),
+    "YN": Text("云南", "Yunnan"),
+    "XZ": Text("西藏", "Tibet"),
+    "SN": Text("陕西", "Shaanxi"),
+    "GS": Text("甘肃", "Gansu"),
+    "QH": Text("青海", "Qinghai"),
+    "NX": Text("宁夏", "Ningxia"),
+    "XJ": Text("新疆", "Xinjiang"),
+    "HK": Text("香港", "Hong Kong"),
+    "MO": Text("澳门", "Macao"),
+    "TW": Text("台湾", "Taiwan"),
+}
 
 
 @dataclass(frozen=True)

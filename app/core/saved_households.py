@@ -9,7 +9,7 @@ import hmac
 import secrets
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Protocol
 
@@ -19,6 +19,7 @@ from app.core.errors import InvalidCode, InvalidInput, NotACode, NotFound, Unaut
 from app.core.estimator import MAX_HOUSEHOLD_SIZE, MAX_PERIOD_DAYS, Inputs, normalize_province
 from app.core.messages import _
 from app.core.purchases import Purchase, validate_purchase
+from app.core.quantities import join_field
 
 #: Version and text of the consent a saved household agrees to.
 CONSENT_VERSION = "2026-12-04"
@@ -132,18 +133,7 @@ def create(
     Raises InvalidInput (field consent or consent_version) without it, and Unavailable when
     the store already keeps ``store_limit`` households.
     """
-    if consent is not True:
-        raise InvalidInput(_("Saving a household needs your explicit consent."), field="consent")
-    if consent_version != CONSENT_VERSION:
-        raise InvalidInput(
-            _(
-                "Consent was given to version '%(consent_version)s'; the current text is '%(consent_version2)s'. Read GET /v1/households/consent and consent again.",
-                consent_version=consent_version,
-                consent_version2=CONSENT_VERSION,
-            ),
-            field="consent_version",
-            current_version=CONSENT_VERSION,
-        )
+    check_consent(consent, consent_version)
     _check_size(household_size)
     token = new_token()
     household = Household(
@@ -157,6 +147,142 @@ def create(
     )
     store.create(household, limit=store_limit)
     return Created(household, token)
+
+
+def check_consent(consent: bool, consent_version: str) -> None:
+    """Raises InvalidInput (field consent or consent_version) unless ``consent`` is explicit
+    and given to the current text."""
+    if consent is not True:
+        raise InvalidInput(_("Saving a household needs your explicit consent."), field="consent")
+    if consent_version != CONSENT_VERSION:
+        raise InvalidInput(
+            _(
+                "Consent was given to version '%(consent_version)s'; the current text is '%(consent_version2)s'. Read GET /v1/households/consent and consent again.",
+                consent_version=consent_version,
+                consent_version2=CONSENT_VERSION,
+            ),
+            field="consent_version",
+            current_version=CONSENT_VERSION,
+        )
+
+
+def save_estimate(
+    store: HouseholdStore,
+    inputs: Inputs,
+    *,
+    consent: bool,
+    consent_version: str,
+    now: dt.datetime,
+    today: dt.date,
+    entry_limit: int,
+    store_limit: int | None = None,
+    public_base_url: str = "",
+) -> Created:
+    """Save a household with what one estimate was made of: each activity as a bill covering
+    the estimate's period, each purchase on its day (undated ones on the day the estimate
+    judged them: the period's end, or today if earlier). The household's estimate for that
+    period is then the one-off estimate's.
+
+    Consent is checked first (as ``create``), then every entry, before anything is stored.
+    Raises InvalidInput naming the estimate's field (``purchases[2].code``): a saved purchase
+    must be a code /v1/resolve reads, which a one-off estimate only lists as not counted.
+    """
+    check_consent(consent, consent_version)
+    entries = _entries_of(inputs, today=today, public_base_url=public_base_url)
+    if len(entries) > entry_limit:
+        raise InvalidInput(
+            _("A household keeps at most %(limit)s entries.", limit=entry_limit),
+            field="purchases",
+            limit=entry_limit,
+        )
+    created = create(
+        store,
+        consent=consent,
+        consent_version=consent_version,
+        household_size=inputs.household_size,
+        province=inputs.province,
+        now=now,
+        today=today,
+        store_limit=store_limit,
+    )
+    household_id = created.household.id
+    try:
+        for entry in entries:
+            store.add_entry(replace(entry, household_id=household_id), limit=entry_limit)
+    except Exception:
+        store.delete(household_id)  # all or nothing: no half-saved household stays behind
+        raise
+    return created
+
+
+def _entries_of(inputs: Inputs, *, today: dt.date, public_base_url: str) -> list[Entry]:
+    """The estimate's inputs as entries (household_id left empty), each checked as
+    ``add_entry`` checks it; errors name the estimate's field."""
+    entries = []
+    for a in inputs.activities:
+        if a.season is not None or a.window is not None or a.share != 1:
+            raise InvalidInput(
+                _(
+                    "A saved household follows the heating season of its province; "
+                    "save it without a season of your own."
+                ),
+                field=f"{a.field}.season",
+            )
+        entries.append(
+            Entry(
+                id=uuid.uuid4().hex,
+                household_id="",
+                kind=a.kind,
+                start=inputs.start,
+                end=inputs.end,
+                amount=a.amount,
+                unit=a.unit,
+                distance=a.distance,
+                distance_unit=a.distance_unit,
+                consumption=a.consumption,
+            )
+        )
+    judged_on = min(inputs.end, today)
+    for p in inputs.purchases:
+        day = p.on or judged_on
+        entries.append(
+            Entry(
+                id=uuid.uuid4().hex,
+                household_id="",
+                kind="purchase",
+                start=day,
+                end=day,
+                code=p.code,
+                quantity=p.quantity,
+            )
+        )
+    fields = [a.field for a in inputs.activities] + [p.field for p in inputs.purchases]
+    for entry, field in zip(entries, fields, strict=True):
+        try:
+            check_entry(entry, public_base_url=public_base_url)
+        except InvalidInput as error:
+            inner = error.details.get("field")
+            if entry.kind == "purchase" and inner == "end":
+                inner = "date"
+            raise InvalidInput(
+                error.message,
+                **{**error.details, "field": join_field(field, inner) if inner else field},
+            ) from None
+    return entries
+
+
+@dataclass(frozen=True)
+class Export:
+    """Everything Tanji stores about a household, except the hash of its token."""
+
+    exported_on: dt.date
+    household: Household
+    entries: list[Entry]
+    note: str = "Everything Tanji stores about this household, except the hash of its token."
+
+
+def export(store: HouseholdStore, household: Household, *, today: dt.date) -> Export:
+    return Export(exported_on=today, household=household, entries=store.entries(household.id))
 
 
 def authenticate(
@@ -189,7 +315,14 @@ def add_entry(
     limit: int,
     public_base_url: str = "",
 ) -> Entry:
-    """Validate and store an entry. Raises InvalidInput naming the field.
+    """Validate (check_entry) and store an entry. Raises InvalidInput naming the field."""
+    check_entry(entry, public_base_url=public_base_url)
+    store.add_entry(entry, limit=limit)
+    return entry
+
+
+def check_entry(entry: Entry, *, public_base_url: str = "") -> None:
+    """Raises InvalidInput (naming the field) unless ``entry`` can be stored.
 
     A purchase's code must be a code /v1/resolve reads (a GTIN, GS1 element string, Digital
     Link, label URL under ``public_base_url`` or certificate number), at most MAX_CODE_LENGTH
@@ -218,8 +351,6 @@ def add_entry(
         if entry.code is not None or entry.quantity is not None:
             raise InvalidInput(_("Only a purchase takes a code and a quantity."), field="code")
         validate_activity(_activity(entry, field="", share=Decimal(1)))
-    store.add_entry(entry, limit=limit)
-    return entry
 
 
 #: Longest purchase code an entry keeps (a GS1 Digital Link with batch, serial and dates

@@ -28,16 +28,20 @@ def no_store(response: Response) -> Response:
     return response
 
 
-def run_estimate(inputs: core.Inputs) -> Any:
-    """The estimate of ``inputs`` as of today, rendered in the request's language."""
-    result = core.estimate(
+def estimate_of(inputs: core.Inputs) -> core.Estimate:
+    """The estimate of ``inputs`` as of today (the API and the /estimate page alike)."""
+    return core.estimate(
         inputs,
         factors=get_catalogue(),
         catalogue=get_catalogue(),
         today=today(),
         public_base_url=current_app.config["PUBLIC_BASE_URL"],
     )
-    return jsonify(render_estimate(result, lang()))
+
+
+def run_estimate(inputs: core.Inputs) -> Any:
+    """The estimate of ``inputs`` as of today, rendered in the request's language."""
+    return jsonify(render_estimate(estimate_of(inputs), lang()))
 
 
 @blp.route("/household/estimate")

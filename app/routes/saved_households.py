@@ -198,13 +198,7 @@ class Export(MethodView):
     @blp.alt_response(401, response="UNAUTHORIZED")
     def get(self, household_id: str):
         """Everything stored about the household, as JSON"""
-        household = _authenticated(household_id)
-        return {
-            "exported_on": today(),
-            "household": household,
-            "entries": _store().entries(household.id),
-            "note": "Everything Tanji stores about this household, except the hash of its token.",
-        }
+        return households.export(_store(), _authenticated(household_id), today=today())
 
 
 @blp.cli.command("purge")

@@ -470,3 +470,10 @@ def test_periods():
         with pytest.raises(InvalidInput) as raised:
             period_of(*args)
         assert raised.value.details["field"] == field
+
+
+def test_every_province_the_estimator_accepts_has_a_name():
+    from app.core.estimator import GRID_REGIONS, OTHER_PROVINCES, PROVINCES
+
+    assert set(PROVINCES) == set(GRID_REGIONS) | set(OTHER_PROVINCES)
+    assert all(name.zh and name.en for name in PROVINCES.values())
