@@ -107,7 +107,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(assets.bp)
     app.register_blueprint(estimate.bp)
     app.register_blueprint(estimate.households_bp)
-    ratelimit.init_app(app, [scans.blp, pages.bp], saved_households.blp)
+    ratelimit.init_app(app, [scans.blp, pages.bp], [saved_households.blp, estimate.households_bp])
     cors.init_app(app)
     security.init_app(app)
     pact.init_app(app)

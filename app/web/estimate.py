@@ -17,7 +17,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 from flask import Blueprint, Response, current_app, g, render_template, request
-from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
+from werkzeug.exceptions import HTTPException
 
 from app import i18n
 from app.core import saved_households as households
@@ -27,16 +27,17 @@ from app.core.footprints import resolve_many
 from app.core.messages import _
 from app.core.saved_households import CONSENT_TEXT, CONSENT_VERSION
 from app.db import get_catalogue, get_households
-from app.errors import error_headers, status_of
+from app.errors import status_of
 from app.routes import today
 from app.routes.estimator import estimate_of
+from app.web import pages
 from app.web.charts import Bar, bar_chart, share_bar
 from schemas import estimate_form
 from schemas.common import dump
 from schemas.estimate_render import render_estimate
 from schemas.saved_households import ExportSchema
 
-bp = Blueprint("estimate", __name__, static_folder="static", static_url_path="/estimate-static")
+bp = Blueprint("estimate", __name__)
 #: Saved-household actions: a blueprint of their own, rate limited like /v1/households.
 households_bp = Blueprint("estimate_household", __name__, url_prefix="/estimate/household")
 
@@ -161,33 +162,20 @@ def _authenticated() -> households.Household:
     return households.authenticate(get_households(), household_id, token or None, today=today())
 
 
-# -- errors: HTML pages in the page's language -------------------------------------------------
+# -- errors: HTML pages in the page's language (app/web/pages.py), never JSON ----------------
 @bp.errorhandler(DomainError)
 @households_bp.errorhandler(DomainError)
 def domain_error(error: DomainError) -> Response:
-    status = status_of(error)
     if isinstance(error, Unauthorized):
         message = _("That household id and token do not match a saved household.")
-        return _manage_error({"token": [message]}, status=status)
-    response = _error_page(status, error.message)
-    response.headers.update(error_headers(status, error.details))
-    return response
+        return _manage_error({"token": [message]}, status=status_of(error))
+    return pages.domain_error_page(error)
 
 
-@bp.errorhandler(RequestEntityTooLarge)
-@households_bp.errorhandler(RequestEntityTooLarge)
-def too_large(error: RequestEntityTooLarge) -> Response:
-    return _error_page(413, _("The form is too large to send."))
-
-
-@households_bp.errorhandler(TooManyRequests)
-def too_many(error: TooManyRequests) -> Response:
-    message = _(
-        "Too many households saved or changed from here: the limit is %(limit)s. "
-        "Please try again later.",
-        limit=error.description,
-    )
-    return _error_page(429, message)
+# By code as well as by class: the app registers 413 and 429 by code (see pages.py).
+for blueprint in (bp, households_bp):
+    for key in (HTTPException, 413, 429, 500):
+        blueprint.register_error_handler(key, pages.http_error_page)
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -248,20 +236,6 @@ def _manage_error(errors: dict[str, list[Any]], *, status: int) -> Response:
         what="manage",
         errors=errors,
         household_id=request.form.get("household_id", ""),
-        **_page_context(language),
-    )
-    return _no_store(Response(html, mimetype="text/html"), status)
-
-
-def _error_page(status: int, message: Any) -> Response:
-    language = _language()
-    html = render_template(
-        "estimate_household.html",
-        lang=language,
-        what="error",
-        errors={},
-        status=status,
-        message=message,
         **_page_context(language),
     )
     return _no_store(Response(html, mimetype="text/html"), status)

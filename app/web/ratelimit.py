@@ -13,14 +13,17 @@ from flask_limiter.util import get_remote_address
 from app.db import ratelimit_storage_uri
 from app.errors import RETRY_AFTER_SECONDS
 
-#: The saved-household creation view (POST /v1/households).
-CREATE_ENDPOINT = "households.Households"
+#: The views that create a saved household: POST /v1/households, and the /estimate page's
+#: "save this household" form (the same use case, the same budget).
+CREATE_ENDPOINTS = ("households.Households", "estimate_household.save")
 WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
 
 
-def init_app(app: Flask, scans: list[Blueprint], households: Blueprint) -> Limiter:
+def init_app(app: Flask, scans: list[Blueprint], households: list[Blueprint]) -> Limiter:
     """One limiter per app, so each test app counts from zero. ``scans`` are the blueprints
-    whose POSTs decode photos (the API and the pages' photo form): one budget per client.
+    whose POSTs decode photos (the API and the pages' photo form): one budget per client;
+    ``households`` those that write saved households (the API and the /estimate page's
+    forms): one budget of writes, one of creations, per client.
 
     Keyed on the peer address: behind a reverse proxy, wrap the app in werkzeug's ProxyFix
     so that is the client's address rather than the proxy's.
@@ -45,26 +48,27 @@ def init_app(app: Flask, scans: list[Blueprint], households: Blueprint) -> Limit
         )
     # Every household write (entries, token, delete) counts against one budget per client;
     # creating households against a tighter one: each is a row anyone could mint.
-    limiter.shared_limit(
-        lambda: config["HOUSEHOLD_WRITE_RATE_LIMIT"],
-        scope="household-writes",
-        methods=WRITE_METHODS,
-    )(households)
-    limiter.shared_limit(
-        lambda: config["HOUSEHOLD_CREATE_RATE_LIMIT"],
-        scope="household-create",
-        methods=["POST"],
-        exempt_when=lambda: request.endpoint != CREATE_ENDPOINT,
-    )(households)
+    for blueprint in households:
+        limiter.shared_limit(
+            lambda: config["HOUSEHOLD_WRITE_RATE_LIMIT"],
+            scope="household-writes",
+            methods=WRITE_METHODS,
+        )(blueprint)
+        limiter.shared_limit(
+            lambda: config["HOUSEHOLD_CREATE_RATE_LIMIT"],
+            scope="household-create",
+            methods=["POST"],
+            exempt_when=lambda: request.endpoint not in CREATE_ENDPOINTS,
+        )(blueprint)
     hooks = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
     before = [list(registry.get(None, [])) for registry in hooks]
     limiter.init_app(app)
     for registry, existing in zip(hooks, before, strict=True):
         added = registry.get(None, [])[len(existing) :]
         registry[None] = existing
-        for blueprint in (*scans, households):
+        for blueprint in (*scans, *households):
             registry.setdefault(blueprint.name, []).extend(added)
-    for blueprint in (*scans, households):
+    for blueprint in (*scans, *households):
         # Flask runs after_request functions in reverse: this one runs after the limiter's.
         app.after_request_funcs[blueprint.name].insert(0, _retry_after_only_on_429)
     return limiter

@@ -128,8 +128,10 @@ def test_the_form_is_a_page_in_chinese_by_default(client):
     assert '<html lang="zh-CN"' in html
     assert "自愿" in page.text("voluntary") and "不是个人碳账户" in page.text("voluntary")
     assert resp.headers["Cache-Control"] == "no-store"
-    # Every form posts (nothing in a URL but the language); 度 picked, as Chinese bills say.
-    assert all(f["method"] == "post" for f in page.forms)
+    # Every form of the estimator posts (nothing in a URL but the language; the header's
+    # code box is a lookup); 度 picked, as Chinese bills say.
+    ours = [f for f in page.forms if "code-form" not in f.get("class", "")]
+    assert len(ours) == 2 and all(f["method"] == "post" for f in ours)
     assert [i["value"] for i in page.inputs["electricity.unit"] if "checked" in i] == ["度"]
 
 
@@ -395,3 +397,16 @@ def test_a_purchase_that_is_no_code_is_not_saved(client, db, lang):
     message = page_of(resp).text("f-purchases-2-code-error")
     assert ("Not a product code" in message) if lang == "en" else ("不是" in message)
     assert all(row_counts(db)[t] == 0 for t in TABLES)
+
+
+def test_saving_from_the_page_shares_the_apis_creation_limit(make_app):
+    client = make_app(HOUSEHOLD_CREATE_RATE_LIMIT="2 per hour").test_client()
+    body = {"consent": True, "consent_version": CONSENT_VERSION, "household_size": 2}
+    assert client.post("/v1/households", json=body).status_code == 201
+    save = {**FORM, "consent": "yes", "consent_version": CONSENT_VERSION}
+    assert client.post("/estimate/household", data=save).status_code == 201
+    resp = client.post("/estimate/household?lang=en", data=save)
+    assert resp.status_code == 429 and resp.mimetype == "text/html"
+    assert "Too many requests" in resp.get_data(as_text=True)
+    assert int(resp.headers["Retry-After"]) > 0
+    assert client.post("/estimate", data=FORM).status_code == 200  # estimating is not limited
