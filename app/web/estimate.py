@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from babel.numbers import format_decimal
-from flask import Blueprint, Response, current_app, g, render_template, request
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from app import i18n
@@ -153,6 +153,13 @@ def delete() -> Response:
         return _manage_error({"confirm": [message]}, status=422)
     get_households().delete(household.id)
     return _household_page("deleted")
+
+
+@households_bp.get("")
+@households_bp.get("/<any(export, token, delete):action>")
+def back_to_the_form(action: str = "") -> Response:
+    """These pages answer forms; a link to one (the language switch) leads to the form."""
+    return redirect(pages.page_url("estimate.page"), 303)
 
 
 def _authenticated() -> households.Household:

@@ -410,3 +410,9 @@ def test_saving_from_the_page_shares_the_apis_creation_limit(make_app):
     assert "Too many requests" in resp.get_data(as_text=True)
     assert int(resp.headers["Retry-After"]) > 0
     assert client.post("/estimate", data=FORM).status_code == 200  # estimating is not limited
+
+
+@pytest.mark.parametrize("path", ["", "/export", "/token", "/delete"])
+def test_the_language_switch_on_a_household_page_leads_to_the_form(client, path):
+    resp = client.get(f"/estimate/household{path}?lang=en")
+    assert resp.status_code == 303 and resp.headers["Location"] == "/estimate?lang=en"
