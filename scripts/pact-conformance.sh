@@ -8,7 +8,9 @@
 # lines. Exit status 0 only when all 41 entries pass. Everything it starts is stopped on exit.
 # Installs postgresql / nodejs+npm / openssl with apt when missing and run as root.
 # Env: PACT_SUITE_CACHE (where the unpacked suite and its node_modules are kept; default
-# .cache/pact-conformance), PACT_KEEP_WORK=1 keeps the temp dir with the logs.
+# .cache/pact-conformance), PACT_KEEP_WORK=1 keeps the temp dir with the logs,
+# PACT_TANJI_ENGINE=postgresql stores Tanji in a database of the same throwaway cluster
+# (TANJI_DATABASE_URL) instead of SQLite.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -84,6 +86,11 @@ as_pg "$PG/initdb" -D "$WORK/pg" -U postgres -A trust >"$WORK/initdb.log" 2>&1
 as_pg "$PG/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w -t 60 \
   -o "-p $PG_PORT -k $WORK/pgsock -c listen_addresses=127.0.0.1" start >/dev/null
 as_pg "$PG/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres pact-conformance-db
+if [ "${PACT_TANJI_ENGINE:-sqlite}" = postgresql ]; then
+  as_pg "$PG/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres tanji
+  export TANJI_DATABASE_URL="postgresql://postgres@127.0.0.1:$PG_PORT/tanji"
+  say "Tanji stores in PostgreSQL ($TANJI_DATABASE_URL)"
+fi
 
 # -- TLS: a self-signed certificate for localhost and 127.0.0.1 --------------------------
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 #: Headers an error status must carry (RFC 9110 / 6585), checked on every error response.
 ERROR_HEADERS = {401: "WWW-Authenticate", 405: "Allow", 429: "Retry-After", 503: "Retry-After"}
@@ -66,3 +67,14 @@ def release(db) -> tuple[int, int]:
     """The current release number and how many certificates the catalogue holds."""
     r = db.execute("select max(id) from releases").fetchone()[0]
     return r, db.execute("select count(*) from certificates").fetchone()[0]
+
+
+def dump(db) -> str:
+    """Everything the database holds, as text: SQLite's SQL dump; on PostgreSQL every row of
+    every table (the ``db`` fixture, either engine)."""
+    if isinstance(db.conn, sqlite3.Connection):
+        return "\n".join(db.conn.iterdump())
+    tables = db.execute("select tablename from pg_tables where schemaname = 'public'").fetchall()
+    return "\n".join(
+        repr(row) for (table,) in tables for row in db.execute(f'select * from "{table}"')
+    )

@@ -1,5 +1,6 @@
 """The official PACT v3 conformance suite, end to end in server mode (callbacks judged), via
-scripts/pact-conformance.sh. Runs when ../shared/tools holds the suite; skipped otherwise."""
+scripts/pact-conformance.sh, against Tanji on SQLite and on PostgreSQL. Runs when
+../shared/tools holds the suite; skipped otherwise."""
 
 from __future__ import annotations
 
@@ -38,13 +39,15 @@ def _why_not() -> str | None:
     return None
 
 
-def test_the_official_suite_passes_all_41_entries():
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_the_official_suite_passes_all_41_entries(engine):
     reason = _why_not()
     if reason:
         pytest.skip(reason)
     result = subprocess.run(
         [str(SCRIPT), str(suite_archive())],
         cwd=ROOT,
+        env={**os.environ, "PACT_TANJI_ENGINE": engine},
         capture_output=True,
         text=True,
         timeout=1200,

@@ -8,7 +8,7 @@ import pytest
 
 from app.db import close_thread_connections
 from app.storage.households import TABLES
-from tests.helpers import assert_error
+from tests.helpers import assert_error, dump
 from tests.routes.test_estimator import EXPIRED, WATER, row_counts
 
 
@@ -76,9 +76,9 @@ def test_token_is_shown_once_and_stored_only_as_a_hash(client, db):
     token = data["token"]
     assert len(token) >= 43  # token_urlsafe(32): 256 random bits
     assert data["household"]["province"] == "GD" and data["household"]["consent"]["given_at"]
-    dump = "\n".join(db.conn.iterdump())
-    assert token not in dump
-    assert "127.0.0.1" not in dump and "localhost" not in dump  # no IP address is stored
+    stored = dump(db)
+    assert token not in stored
+    assert "127.0.0.1" not in stored and "localhost" not in stored  # no IP address is stored
     row = db.execute("select * from households").fetchone()
     assert data["household"]["id"] in row
 
@@ -157,7 +157,7 @@ def test_entries_estimate_export_rotate_and_delete(client, db):
     assert client.delete(base, headers=auth).status_code == 204
     assert_error(client.get(base, headers=auth), 401, "unauthorized")
     for table in TABLES:
-        for row in db.execute(f"select * from [{table}]").fetchall():
+        for row in db.execute(f'select * from "{table}"').fetchall():
             assert household_id not in row
     assert db.execute("select count(*) from household_entries").fetchone()[0] == 0
     assert db.execute("select id from households").fetchall() == [(other_id,)]
