@@ -13,7 +13,7 @@ import sqlite3
 import threading
 import urllib.parse
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,13 +26,14 @@ from app.storage import migrations
 from app.storage.benchmarks import refresh_benchmarks
 from app.storage.catalog import CatalogueReads, Maps, SqliteCatalogue
 from app.storage.connection import Database
-from app.storage.households import SqliteHouseholds
+from app.storage.households import Households, SqliteHouseholds
 from app.storage.import_files import FactorFile, ImportFile
 from app.storage.keys import ApiKeys
 from app.storage.pact import PactStore, SqliteRevisions
 from app.storage.postgres import connection as pg
 from app.storage.postgres import migrations as pg_migrations
 from app.storage.postgres.catalogue import PgCatalogue
+from app.storage.postgres.households import PgHouseholds
 from app.storage.ratelimit import default_uri as _ratelimit_default_uri
 from app.storage.seed import seed
 from app.storage.transactions import write_transaction
@@ -123,6 +124,13 @@ def postgres_url(config=None) -> str | None:
     return (config if config is not None else current_app.config).get("DATABASE_URL") or None
 
 
+def database_key(config=None) -> str:
+    """Which database the app stores in (its PostgreSQL URL, else its SQLite file): the key
+    of per-process caches of what it holds."""
+    config = config if config is not None else current_app.config
+    return postgres_url(config) or config["DATABASE"]
+
+
 def engine(config=None) -> str:
     """ "postgresql" or "sqlite": the one place the engine is chosen."""
     return "postgresql" if postgres_url(config) else "sqlite"
@@ -179,13 +187,8 @@ def get_catalogue_writes() -> SqlCatalogueWrites:
     return SqlCatalogueWrites(get_db())
 
 
-#: Stores PostgreSQL does not have yet (they raise NotImplementedError there; tests skip).
-NOT_YET_ON_POSTGRESQL = frozenset({"Saved households"})
-
-
-def _not_yet(what: str) -> NotImplementedError:
-    assert what in NOT_YET_ON_POSTGRESQL
-    return NotImplementedError(f"{what} are not stored in PostgreSQL yet (TANJI_DATABASE_URL)")
+#: Stores PostgreSQL does not have yet (none: every store runs on both engines).
+NOT_YET_ON_POSTGRESQL: frozenset[str] = frozenset()
 
 
 def get_api_keys() -> ApiKeys:
@@ -193,13 +196,17 @@ def get_api_keys() -> ApiKeys:
     return ApiKeys(get_db())
 
 
-def get_households() -> SqliteHouseholds:
+def _households(db: Database | pg.PgDatabase, wait_ms: int | None = None) -> Households:
+    if isinstance(db, pg.PgDatabase):
+        return PgHouseholds(db, wait_ms=wait_ms)
+    return SqliteHouseholds(db, wait_ms=wait_ms)
+
+
+def get_households() -> Households:
     """Saved households for this request (the core's HouseholdStore)."""
     if "households" not in g:
-        if postgres_url():
-            raise _not_yet("Saved households")
         check_database_file()
-        g.households = SqliteHouseholds(
+        g.households = _households(
             get_db(), wait_ms=current_app.config["HOUSEHOLD_WRITE_TIMEOUT_MS"]
         )
     return g.households
@@ -220,10 +227,8 @@ class Stores:
         return ApiKeys(self.db)
 
     @property
-    def households(self) -> SqliteHouseholds:
-        if isinstance(self.db, pg.PgDatabase):
-            raise _not_yet("Saved households")
-        return SqliteHouseholds(self.db)
+    def households(self) -> Households:
+        return _households(self.db)
 
 
 @contextmanager
@@ -356,15 +361,25 @@ def get_pact_revisions() -> SqliteRevisions:
 
 
 class PactConnection:
-    """PACT storage on a connection of its own (CLI commands, the event delivery thread)."""
+    """PACT storage on a connection of its own (CLI commands, the event delivery thread), on
+    the configured engine."""
 
-    def __init__(self, path: str) -> None:
-        self.db = connect(path, create=False)
+    def __init__(self, config) -> None:
+        self._closing = ExitStack()
+        url = postgres_url(config)
+        catalogue: CatalogueReads
+        if url is not None:
+            self.db = self._closing.enter_context(pg.connect(url))
+            catalogue = PgCatalogue(self.db)
+        else:
+            self.db = connect(config["DATABASE"], create=False)
+            self._closing.callback(self.db.conn.close)
+            catalogue = SqliteCatalogue(self.db)
         self.store = PactStore(self.db)
-        self.revisions = SqliteRevisions(SqliteCatalogue(self.db))
+        self.revisions = SqliteRevisions(catalogue)
 
     def close(self) -> None:
-        self.db.conn.close()
+        self._closing.close()
 
     def __enter__(self) -> PactConnection:
         return self

@@ -23,7 +23,7 @@ def _now() -> dt.datetime:
 
 
 def _connection() -> db.PactConnection:
-    return db.PactConnection(current_app.config["DATABASE"])
+    return db.PactConnection(current_app.config)
 
 
 @clients.command("create")

@@ -117,7 +117,7 @@ def deliver_due(config: Mapping[str, Any], *, now: float | None = None) -> int:
     allowed = recipients(config)
     attempted = 0
     timeout = float(config["PACT_EVENT_TIMEOUT"])
-    with db.PactConnection(config["DATABASE"]) as conn:
+    with db.PactConnection(config) as conn:
         while True:
             at = time.time() if now is None else now
             job = conn.store.claim(now=at, lease_seconds=2 * timeout + 5)

@@ -34,7 +34,7 @@ class IndexCache:
 
 def _index() -> pact.FootprintIndex:
     cache: IndexCache = current_app.extensions.setdefault("tanji_pact_index", IndexCache())
-    return cache.get(db.get_pact_revisions(), current_app.config["DATABASE"])
+    return cache.get(db.get_pact_revisions(), db.database_key())
 
 
 class FootprintList(MethodView):

@@ -202,7 +202,13 @@ class Export(MethodView):
 
 
 @blp.cli.command("purge")
-def purge_command() -> None:
+@click.option(
+    "--rewrite",
+    is_flag=True,
+    help="Then rewrite the household tables, so no byte of a deleted household stays in "
+    "their files (PostgreSQL: VACUUM FULL, which locks them while it runs; for a quiet hour).",
+)
+def purge_command(rewrite: bool) -> None:
     """Delete saved households unused for longer than HOUSEHOLD_RETENTION_DAYS."""
     with open_stores() as stores:
         removed = households.purge_inactive(
@@ -210,4 +216,6 @@ def purge_command() -> None:
             today=today(),
             retention_days=current_app.config["HOUSEHOLD_RETENTION_DAYS"],
         )
+        if rewrite:
+            stores.households.rewrite()
     click.echo(f"Purged {removed} inactive household(s).")

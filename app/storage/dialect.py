@@ -20,6 +20,9 @@ class Dialect:
     list_param: Callable[[Iterable[Any]], Any]
     #: The function that builds a JSON object from key, value pairs.
     json_object: str
+    #: What a subquery choosing rows to claim ends with, so that concurrent claimers pass
+    #: each other's rows (SQLite's one write lock already serialises them).
+    skip_locked: str
 
 
 SQLITE = Dialect(
@@ -27,10 +30,12 @@ SQLITE = Dialect(
     in_list="in (select value from json_each(?))",
     list_param=lambda values: json.dumps(list(values)),
     json_object="json_object",
+    skip_locked="",
 )
 POSTGRES = Dialect(
     "postgresql",
     in_list="= any(?)",
     list_param=list,
     json_object="json_build_object",
+    skip_locked=" for update skip locked",
 )

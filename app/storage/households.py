@@ -17,7 +17,7 @@ from app.core.errors import InvalidInput, Unavailable
 from app.core.messages import _
 from app.core.saved_households import Entry, Household
 from app.storage.rows import insert_sql
-from app.storage.transactions import checkpoint_truncate, write_transaction
+from app.storage.transactions import checkpoint_truncate
 
 #: Every table that holds household data; delete and the tests check all of them.
 TABLES = ("household_entries", "households")
@@ -62,7 +62,8 @@ class Households:
         self.wait_ms = wait_ms
 
     def _write(self, *, wait_ms: int | None = None) -> AbstractContextManager:
-        return write_transaction(self.db, wait_ms=wait_ms)
+        # No catalogue lock: household writes never queue behind an import.
+        return self.db.write_transaction(wait_ms=wait_ms, lock=None)
 
     def _lock_households(self) -> None:
         """Serialise creations, so the store limit holds (SQLite's write lock already does)."""
@@ -72,6 +73,10 @@ class Households:
 
     def _erase(self) -> None:
         """After a delete: remove what the engine keeps of deleted rows in its files."""
+
+    def rewrite(self) -> None:
+        """Rewrite the household tables so no byte of a deleted row stays in their files
+        (PostgreSQL's VACUUM FULL; SQLite zeroes deleted rows as it deletes them)."""
 
     def _count(self, sql: str, params: list[Any] | None = None) -> int:
         return self.db.execute(sql, params).fetchone()[0]

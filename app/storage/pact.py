@@ -13,7 +13,6 @@ from app.core.pact import RevisionRecord
 from app.core.pact_auth import Client, StoredToken
 from app.core.pact_events import OutboxJob
 from app.storage.catalog import CatalogueReads
-from app.storage.transactions import write_transaction
 
 
 class SqliteRevisions:
@@ -94,15 +93,12 @@ def _complete(fields: Mapping[str, Any]) -> dict[str, Any]:
 class PactStore:
     """Clients, tokens and the event outbox on either engine's database."""
 
-    #: What a claim adds to its choice of row so that concurrent workers skip each other's
-    #: (SQLite's one write lock already serialises them).
-    SKIP_LOCKED = ""
-
     def __init__(self, db: Any) -> None:
         self.db = db
 
     def _write(self) -> AbstractContextManager:
-        return write_transaction(self.db)
+        # No catalogue lock: an import must not hold up /auth/token or the outbox.
+        return self.db.write_transaction(lock=None)
 
     def _one(self, sql: str, params: list[Any]) -> Any:
         return self.db.execute(sql, params).fetchone()
@@ -187,7 +183,7 @@ class PactStore:
             "update pact_outbox set lease_until = ?, attempts = attempts + 1 "
             "where id = (select id from pact_outbox where status = 'pending' "
             "and next_attempt_at <= ? and (lease_until is null or lease_until <= ?) "
-            f"order by next_attempt_at, id limit 1{self.SKIP_LOCKED}) "
+            f"order by next_attempt_at, id limit 1{self.db.dialect.skip_locked}) "
             "returning id, recipient, request, attempts",
             [now + lease_seconds, now, now],
         )

@@ -1,4 +1,5 @@
-"""PACT fixtures: a data-recipient client made by the CLI, its token, and a fake recipient."""
+"""PACT fixtures: a data-recipient client made by the CLI, its token, and a fake recipient.
+These tests run on both storage engines (tests/engines.py)."""
 
 from __future__ import annotations
 
@@ -9,29 +10,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from app import create_app
-from app.db import close_thread_connections
-from tests.conftest import TODAY
+from tests.engines import engine  # noqa: F401
 
 PUBLIC = "https://pact.tanji.test"
 
 
 @pytest.fixture
-def app(tmp_path):
-    """The app on a fresh database, answering events only by explicit delivery."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE": str(tmp_path / "tanji.db"),
-            "TODAY": TODAY.isoformat(),
-            "PUBLIC_BASE_URL": PUBLIC,
-            "PACT_DELIVERY_THREAD": False,
-            "PACT_EVENT_RETRY_SECONDS": 5.0,
-            "PACT_EVENT_TIMEOUT": 5.0,
-        }
+def app(make_app):
+    """The app on a fresh database (each engine), answering events only by explicit delivery."""
+    return make_app(
+        PUBLIC_BASE_URL=PUBLIC,
+        PACT_DELIVERY_THREAD=False,
+        PACT_EVENT_RETRY_SECONDS=5.0,
+        PACT_EVENT_TIMEOUT=5.0,
     )
-    yield app
-    close_thread_connections()
 
 
 @pytest.fixture

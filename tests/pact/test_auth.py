@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from app.db import connect
 from tests.conftest import ROOT
+from tests.helpers import dump
 from tests.pact.conftest import assert_pact_error, get_token
 
 PROTECTED = [("get", "/3/footprints"), ("get", "/3/footprints/x"), ("post", "/3/events")]
@@ -69,11 +69,10 @@ def test_missing_or_invalid_token_is_401_bad_request(client, authorization):
         assert resp.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_expired_token_is_401_token_expired(app, client, credentials):
+def test_expired_token_is_401_token_expired(client, credentials, db):
     token = get_token(client, credentials)
-    db = connect(app.config["DATABASE"])
-    db.execute("update pact_tokens set expires_at = '2020-01-01T00:00:00+00:00'")
-    db.conn.close()
+    with db.write_transaction(lock=None):
+        db.execute("update pact_tokens set expires_at = '2020-01-01T00:00:00+00:00'")
     for method, url in PROTECTED:
         resp = getattr(client, method)(url, headers={"Authorization": f"Bearer {token}"}, json={})
         assert_pact_error(resp, 401, "TokenExpired")
@@ -88,13 +87,16 @@ def test_a_token_works_in_another_process_and_after_a_restart(app, client, crede
     assert resp.status_code == 200 and len(resp.json["data"]) == 1
 
 
-def test_secrets_and_tokens_are_stored_only_as_digests(app, client, credentials):
+def test_secrets_and_tokens_are_stored_only_as_digests(app, client, credentials, db):
     token = get_token(client, credentials)
-    raw = b"".join(
-        Path(app.config["DATABASE"] + suffix).read_bytes()
-        for suffix in ("", "-wal")
-        if Path(app.config["DATABASE"] + suffix).exists()
-    )
+    if app.config["DATABASE_URL"]:  # every row of every table
+        raw = dump(db).encode()
+    else:  # the files themselves
+        raw = b"".join(
+            Path(app.config["DATABASE"] + suffix).read_bytes()
+            for suffix in ("", "-wal")
+            if Path(app.config["DATABASE"] + suffix).exists()
+        )
     assert credentials["client_secret"].encode() not in raw
     assert token.encode() not in raw
     assert credentials["client_id"].encode() in raw
@@ -126,8 +128,10 @@ def test_list_and_revoke_clients(client, runner, credentials):
     assert unknown.exit_code != 0 and "No PACT client" in unknown.output
 
 
-def test_create_json_prints_exactly_one_json_line_on_stdout(tmp_path):
+def test_create_json_prints_exactly_one_json_line_on_stdout(app, tmp_path):
     env = {**os.environ, "TANJI_DATABASE": str(tmp_path / "cli.db"), "TANJI_TODAY": "2026-06-15"}
+    if app.config["DATABASE_URL"]:
+        env["TANJI_DATABASE_URL"] = app.config["DATABASE_URL"]
     result = subprocess.run(
         [
             sys.executable,

@@ -56,3 +56,4 @@ def test_the_official_suite_passes_all_41_entries(engine):
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     assert result.stdout.count("\nPASS ") + result.stdout.startswith("PASS ") == 41
     assert "41/41 entries passed" in result.stdout
+    assert ("Tanji stores in PostgreSQL" in result.stderr) == (engine == "postgresql")

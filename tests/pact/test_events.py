@@ -11,7 +11,7 @@ import pytest
 
 from app import create_app
 from app.core.pact_events import CREATED, FULFILLED, PUBLISHED, REJECTED
-from app.db import connect
+from app.db import PactConnection
 from app.pact.delivery import deliver_due
 from tests.pact.conftest import PUBLIC, FakeRecipient, assert_pact_error
 from tests.pact.suite import assert_valid
@@ -37,11 +37,8 @@ def post(client, headers, body) -> object:
 
 
 def outbox(app) -> list[dict]:
-    db = connect(app.config["DATABASE"])
-    try:
-        return list(db.query("select * from pact_outbox order by id"))
-    finally:
-        db.conn.close()
+    with PactConnection(app.config) as conn:
+        return conn.store.outbox()
 
 
 def first_product(client, headers) -> str:

@@ -126,14 +126,27 @@ class PgDatabase:
         False), rolled back when it raises. With ``lock`` (the default: catalogue writes), the
         transaction first takes that advisory lock, so writers queue one at a time across
         every node, waiting up to ``wait_ms`` (None: as long as it takes) before Unavailable
-        with the message ``busy``. Readers never wait."""
+        with the message ``busy``. Without (``lock=None``: households, keys, PACT), the rows
+        and tables the block writes are its locks, and each wait for one (a row another write
+        holds, a table VACUUM FULL holds) lasts at most ``wait_ms`` (lock_timeout; psycopg
+        waits on its socket, so under gevent the wait holds a greenlet, not the worker).
+        Readers never wait. A database that refuses writes (read-only) is Unavailable too."""
         conn = self.conn
         conn.execute("begin")
         transaction = Transaction()
         try:
             if lock is not None:
                 _lock(conn, lock, wait_ms, busy)
+            elif wait_ms is not None:
+                timeout = f"{max(int(wait_ms), 1)}ms"  # 0 would mean no timeout at all
+                conn.execute("select set_config('lock_timeout', %s, true)", [timeout])
             yield transaction
+        except psycopg.errors.LockNotAvailable:
+            _rollback(conn)
+            raise Unavailable(busy, retry=True) from None
+        except psycopg.errors.ReadOnlySqlTransaction:
+            _rollback(conn)
+            raise Unavailable(READ_ONLY, retry_after=3600) from None
         except BaseException:
             _rollback(conn)
             raise
