@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +63,22 @@ def child_baseline(db_path: str, file: str) -> dict:
     conn = connect(db_path).conn
     start = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
+    products, certificates = [], []
+    for n, (product, certificate) in enumerate(plain_rows(file), start=1):
+        products.append(product)
+        certificates.append(certificate)
+        if n % 50000 == 0:
+            _flush(conn, products, certificates)
+            products, certificates = [], []
+    _flush(conn, products, certificates)
+    conn.execute("COMMIT")
+    return {"seconds": time.perf_counter() - start}
+
+
+def plain_rows(file: str | Path) -> Iterator[tuple[tuple, tuple]]:
+    """The import file's rows as (product, certificate) rows of the schema's columns
+    (PRODUCT_COLUMNS, CERTIFICATE_COLUMNS), read with csv.reader, checked for nothing: what
+    the baselines write (bench/postgres.py's COPY too)."""
     with open(file, newline="", encoding="utf-8") as f:
         reader = csv.reader(f)
         header = next(reader)
@@ -70,19 +87,11 @@ def child_baseline(db_path: str, file: str) -> dict:
         renamed = {"body_id": "body"}
         cert_idx = [at[renamed.get(c, c)] for c in CERTIFICATE_COLUMNS[:-3]]
         standards = at["standards"]
-        products, certificates = [], []
-        for n, row in enumerate(reader, start=1):
+        for row in reader:
             values = [v or None for v in row]
-            products.append((*[values[i] for i in product_idx], 1))
             cert = [values[i] for i in cert_idx]
             cert[3] = json.dumps(row[standards].split(";"), ensure_ascii=False)
-            certificates.append((*cert, 1, 1, 2))
-            if n % 50000 == 0:
-                _flush(conn, products, certificates)
-                products, certificates = [], []
-        _flush(conn, products, certificates)
-    conn.execute("COMMIT")
-    return {"seconds": time.perf_counter() - start}
+            yield (*[values[i] for i in product_idx], 1), (*cert, 1, 1, 2)
 
 
 def _flush(conn, products: list, certificates: list) -> None:
