@@ -46,8 +46,9 @@ def main() -> None:
                 "node": settings["TOPOLOGY_NODES"].strip('"').split()[0],
             }
             lua = Path(tmp) / "single.lua"
-            lua.write_text(
-                f"local req = wrk.format('GET', '/v1/products/{SINGLE_GTIN}')\n"
+            lua.write_text(  # with a Host header: nginx, unlike gunicorn, insists (400)
+                f"local req = wrk.format('GET', '/v1/products/{SINGLE_GTIN}', "
+                "{Host = '127.0.0.1'})\n"
                 "request = function() return req end\n"
             )
             rps: dict[str, list[float]] = {name: [] for name in urls}
