@@ -120,7 +120,7 @@ class Cluster:
 
     def create_database(self, name: str, *, template: str | None = None) -> str:
         """A new database (a copy of ``template`` if given: a file copy, fast); its URL."""
-        suffix = f" template {template}" if template else ""
+        suffix = f" template {template} strategy file_copy" if template else ""
         self.execute(f'create database "{name}"{suffix}')
         return self.url(name)
 
