@@ -16,6 +16,7 @@ import segno
 from PIL import Image, ImageDraw, ImageFont
 
 from app.core.footprints import ProductFootprint
+from app.core.labels import PER_UNIT, figures, quantity_text
 from app.core.messages import _
 
 #: The label's size in CSS pixels (the SVG scales to any size).
@@ -82,12 +83,17 @@ def lines(
         out.append(("status", _both(_("No certificate"), translate, languages)))
         return out
     c = view.certificate
-    per = " / ".join(translate(_("per"), lang) for lang in languages)
-    out.append(("figure", f"{c.pcf} kg CO2e"))
-    out.append(("small", f"{per} {c.declared_unit_amount} {c.declared_unit}"))
-    if c.pcf_per_sales_unit is not None:
-        unit = product.sales_unit
-        out.append(("small", f"= {c.pcf_per_sales_unit} kg CO2e {per} {unit.amount} {unit.unit}"))
+    # The figures and their units as every label shows them (app/core/labels.py): per
+    # declared unit as certified, and per sales unit when the pack allows ("per item (550 mL)").
+    shown = figures(c, product)
+    out.append(("figure", f"{shown.declared.text} kg CO2e"))
+    out.append(("small", _both(shown.declared.per, translate, languages)))
+    if shown.sales is not None:
+        # "= 0.0924 kg CO2e 每件 · per item (550 mL)": the pack's content once, in SI symbols.
+        sales = shown.sales
+        per_item = _both(PER_UNIT.get(sales.unit, sales.unit), translate, languages)
+        content = f" ({translate(quantity_text(sales.content), 'en')})" if sales.content else ""
+        out.append(("small", f"= {sales.text} kg CO2e {per_item}{content}"))
     out.append(("status", _both(view.status_label, translate, languages)))
     if view.status in ("suspended", "revoked"):
         # Never "valid until" for a suspended or revoked certificate: the date and the reason.

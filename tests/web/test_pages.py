@@ -386,3 +386,11 @@ def test_a_product_with_several_certificates_shows_its_trend(client):
     )
     # one certificate: no trend
     assert "chart-trend" not in html(client.get("/p/00200102000049"))
+
+
+def test_the_label_image_shows_the_same_figures_as_the_pages(client):
+    """label.svg takes its figures and units from the same rules (app/core/labels.py)."""
+    root = ET.fromstring(client.get(f"/v1/products/{WATER}/label.svg").data)
+    texts = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "0.168 kg CO2e" in texts and "每升 · per L" in texts
+    assert "= 0.0924 kg CO2e 每件 · per item (550 mL)" in texts
