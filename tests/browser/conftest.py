@@ -329,7 +329,7 @@ def axe():
 
 #: The screenshots the README shows, copied to docs/screenshots/ (as small palette PNGs) when
 #: TANJI_README_SCREENSHOTS is set: `make screenshots`.
-README_SCREENSHOTS = {"product-390x844", "home-1280x800"}
+README_SCREENSHOTS = {"product-390x844", "estimate-result-1280x800"}
 DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
