@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
+import psycopg
 from flask import Flask, current_app, g
 
 from app import clock
@@ -136,6 +137,14 @@ def engine(config=None) -> str:
     return "postgresql" if postgres_url(config) else "sqlite"
 
 
+def storage_versions() -> dict[str, str]:
+    """The engine this app stores in and its version (the server's, for PostgreSQL)."""
+    if postgres_url():
+        number = _pg_checkout().conn.info.server_version  # e.g. 150014 for 15.14
+        return {"engine": "postgresql", "postgresql": f"{number // 10000}.{number % 10000}"}
+    return {"engine": "sqlite", "sqlite": sqlite3.sqlite_version}
+
+
 def _pg_checkout() -> pg.PgDatabase:
     """This request's pooled PostgreSQL connection (given back when the request ends)."""
     if "pg" not in g:
@@ -185,10 +194,6 @@ def get_catalogue_writes() -> SqlCatalogueWrites:
     """Catalogue write transactions for this request (the core's CatalogueWrites)."""
     check_database_file()
     return SqlCatalogueWrites(get_db())
-
-
-#: Stores PostgreSQL does not have yet (none: every store runs on both engines).
-NOT_YET_ON_POSTGRESQL: frozenset[str] = frozenset()
 
 
 def get_api_keys() -> ApiKeys:
@@ -347,6 +352,14 @@ def init_db_command(no_seed: bool) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.teardown_appcontext(_pg_checkin)
+
+    @app.errorhandler(psycopg.OperationalError)
+    def _connection_lost(error: psycopg.OperationalError):
+        """PostgreSQL went away under a request (a restart, a failover, a statement cut):
+        503 in the shape of the route's own errors (API, pages, PACT), never a 500. The pool
+        drops the broken connection when it is given back."""
+        current_app.logger.warning("database error, answered 503: %s", type(error).__name__)
+        return current_app.handle_user_exception(pg.unreachable())
 
 
 # -- PACT v3 -------------------------------------------------------------------------------

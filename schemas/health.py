@@ -24,7 +24,14 @@ class HealthSchema(Schema):
     status = fields.String(required=True, metadata={"example": "ok"})
     catalogue = fields.Method("get_catalogue")
     counts = fields.Method("get_counts")
-    versions = fields.Dict()
+    storage = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "description": "The storage engine (sqlite or postgresql) and its version",
+            "example": {"engine": "sqlite", "sqlite": "3.40.1"},
+        },
+    )
 
     def get_catalogue(self, obj):
         return ReleaseSchema().dump(obj["stats"])

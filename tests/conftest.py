@@ -146,28 +146,3 @@ def open_database(app) -> Iterator:
         yield database
     finally:
         database.conn.close()
-
-
-#: What app.db raises for a store PostgreSQL does not have yet.
-_NOT_YET = "not stored in PostgreSQL yet"
-
-
-def _skip_if_not_yet():
-    try:
-        return (yield)
-    except NotImplementedError as error:
-        if _NOT_YET in str(error):
-            pytest.skip(str(error))
-        raise
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_setup(item):
-    """A test (or fixture) that reaches a store PostgreSQL does not have yet is skipped,
-    saying which, rather than failing (until that store is written)."""
-    return (yield from _skip_if_not_yet())
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item):
-    return (yield from _skip_if_not_yet())

@@ -1,17 +1,13 @@
 """Run a folder's tests on both storage engines: its conftest imports ``engine`` from here.
 
 A test that inspects SQLite itself (its file, pragmas, locks) is marked ``sqlite_only`` and
-skipped on PostgreSQL, saying so. Test modules whose stores PostgreSQL does not have yet are
-listed in PG_PENDING (skipped there, saying so)."""
+skipped on PostgreSQL, saying so."""
 
 from __future__ import annotations
 
 import pytest
 
 ENGINES = ("sqlite", "postgresql")
-
-#: Test modules (file names) that need stores not yet on PostgreSQL, and which.
-PG_PENDING: dict[str, str] = {}
 
 
 @pytest.fixture(params=ENGINES)
@@ -20,7 +16,4 @@ def engine(request) -> str:
         marker = request.node.get_closest_marker("sqlite_only")
         if marker is not None:
             pytest.skip(f"SQLite only: {marker.args[0] if marker.args else 'inspects SQLite'}")
-        pending = PG_PENDING.get(request.node.path.name)
-        if pending:
-            pytest.skip(f"not on PostgreSQL yet: {pending}")
     return request.param

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from app.db import NOT_YET_ON_POSTGRESQL
 from bench import abuse
 from fixtures.certificates import rows
 from tests.conftest import ROOT, TODAY
@@ -160,8 +159,6 @@ def test_nginx_caches_public_gets_and_revalidates_by_etag(topology):
 
 
 def test_a_household_saved_on_a_is_read_rotated_and_deleted_through_b(topology):
-    if "Saved households" in NOT_YET_ON_POSTGRESQL:
-        pytest.skip("saved households are not stored in PostgreSQL yet (app.db)")
     t = topology
     version = t.get(t.a, "/v1/households/consent").json()["version"]
     created = t.post(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from flask.views import MethodView
 
-from app.db import check_database_file, get_catalogue
+from app.db import check_database_file, get_catalogue, storage_versions
 from app.routes import Blueprint
 from schemas.health import HealthSchema
 
@@ -19,8 +17,4 @@ class Health(MethodView):
     def get(self):
         """Service status, catalogue release and counts; 503 if the database file is gone"""
         check_database_file()
-        return {
-            "status": "ok",
-            "stats": get_catalogue().stats(),
-            "versions": {"sqlite": sqlite3.sqlite_version},
-        }
+        return {"status": "ok", "stats": get_catalogue().stats(), "storage": storage_versions()}

@@ -121,7 +121,8 @@ _STYLES = {  # style -> (font size, weight, colour, line height)
     "small": (11, 400, "#374151", 16),
     "sample": (11, 700, "#92400e", 16),
 }
-#: The QR code's square (x, y, side) and its caption's size: bottom right.
+#: The QR code's square (x, y, side) and its caption's size: bottom right, the caption
+#: under it ending at its right edge (the bilingual caption is wider than the code).
 QR_SIZE = 118
 QR_BOX = (WIDTH - QR_SIZE - 14, HEIGHT - QR_SIZE - 30, QR_SIZE)
 CAPTION_SIZE = 10
@@ -231,8 +232,8 @@ def label_svg(
     qx, qy, size = QR_BOX
     body.append(qr_path(qr_url, x=qx, y=qy, size=size))
     body.append(
-        f'<text x="{qx + size / 2}" y="{qy + size + 16}" font-size="{CAPTION_SIZE}" '
-        f'fill="#374151" text-anchor="middle">{escape(plan.caption)}</text>'
+        f'<text x="{qx + size}" y="{qy + size + 16}" font-size="{CAPTION_SIZE}" '
+        f'fill="#374151" text-anchor="end">{escape(plan.caption)}</text>'
     )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -337,11 +338,11 @@ def label_png(
     qx, qy, size = QR_BOX
     _draw_qr(draw, qr_url, x=qx * k, y=qy * k, size=size * k)
     draw.text(
-        ((qx + size / 2) * k, (qy + size + 16) * k),
+        ((qx + size) * k, (qy + size + 16) * k),
         plan.caption,
         font=font(CAPTION_SIZE),
         fill="#374151",
-        anchor="ms",
+        anchor="rs",
     )
     out = io.BytesIO()
     # A few dozen colours (the label's own and their anti-aliased edges): a third of the bytes.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.helpers import assert_error
@@ -103,9 +105,12 @@ def test_one_factor(client):
     assert_error(client.get("/v1/factors/nope"), 404, "not_found")
 
 
-def test_health(client, catalogue_data):
+def test_health(client, catalogue_data, engine):
     body = client.get("/v1/health").get_json()
     assert body["status"] == "ok"
+    storage = body["storage"]
+    assert storage["engine"] == engine
+    assert re.fullmatch(r"\d+\.\d+(\.\d+)?", storage[engine]), storage
     assert body["catalogue"]["number"] == 1
     assert body["catalogue"]["version"] == catalogue_data["catalogue"]["version"]
     assert body["catalogue"]["sample"] is True

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from app import create_app
@@ -86,7 +87,9 @@ def writes_held(app) -> Iterator[None]:
 
 
 def test_a_long_write_gets_503_quickly_and_reads_do_not_wait(app, client):
-    app.config["HOUSEHOLD_WRITE_TIMEOUT_MS"] = 300
+    # Reads must not wait for the write lock at all; a write waits its timeout. The timeout is
+    # long enough that "did not wait" stays measurable on a loaded machine.
+    app.config["HOUSEHOLD_WRITE_TIMEOUT_MS"] = 1500
     household_id, auth = create(client)
     app.config["TODAY"] = "2026-06-20"  # the next GET touches last_active_on (a write)
     with writes_held(app):
@@ -97,13 +100,13 @@ def test_a_long_write_gets_503_quickly_and_reads_do_not_wait(app, client):
             "household_size": 2,
         }
         resp = client.post("/v1/households", json=payload)
-        assert time.perf_counter() - start < 2
+        assert time.perf_counter() - start < 5
         assert_error(resp, 503, "unavailable")
         assert int(resp.headers["Retry-After"]) > 0
         start = time.perf_counter()
         assert client.get(f"/v1/households/{household_id}", headers=auth).status_code == 200
         assert client.get(EXAMPLE).status_code == 200
-        assert time.perf_counter() - start < 0.25  # neither waited on the lock
+        assert time.perf_counter() - start < 1.0  # neither waited out the lock's 1.5 s
     assert client.get(f"/v1/households/{household_id}", headers=auth).status_code == 200
 
 
@@ -144,3 +147,80 @@ def test_a_read_only_database_refuses_writes_clearly_and_keeps_reading(app, clie
         body = assert_error(resp, 503, "unavailable")
         assert "read-only" in body["message"]
         assert "Retry-After" in resp.headers
+
+
+def test_connections_cut_by_a_database_restart_cost_no_request_a_500(app, client):
+    """PostgreSQL restarted (or a proxy dropped idle connections): the pool's connections are
+    dead. The next requests take fresh ones and answer as before; none gets a 500."""
+    url = app.config["DATABASE_URL"]
+    if not url:
+        pytest.skip("PostgreSQL only: SQLite has no server connections to lose")
+    assert client.get(EXAMPLE).status_code == 200  # the pool now holds a connection
+    with pg_connect(url) as admin:
+        cut = admin.execute(
+            "select count(pg_terminate_backend(pid)) from pg_stat_activity"
+            " where datname = current_database() and pid <> pg_backend_pid()"
+        ).fetchone()[0]
+    assert cut >= 1
+    for _ in range(3):
+        resp = client.get(EXAMPLE)
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        assert resp.get_json()["gtin"] == "09506000134352"
+    household_id, auth = create(client)  # a write takes a fresh connection too
+    assert client.get(f"/v1/households/{household_id}", headers=auth).status_code == 200
+
+
+def test_a_server_gone_is_a_503_and_service_resumes_when_it_is_back(app, client):
+    """PostgreSQL refusing connections altogether (the pool cannot replace the ones it lost):
+    503 with Retry-After, within the pool timeout; answers again once it is back."""
+    url = app.config["DATABASE_URL"]
+    if not url:
+        pytest.skip("PostgreSQL only: SQLite has no server to lose")
+    app.config["DATABASE_POOL_TIMEOUT"] = 0.5
+    name = urllib.parse.urlsplit(url).path.lstrip("/")
+    assert client.get(EXAMPLE).status_code == 200
+    with pg_connect(url.rsplit("/", 1)[0] + "/postgres") as admin:
+        admin.execute(f'alter database "{name}" allow_connections false')
+        try:
+            admin.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity where datname = ?",
+                [name],
+            )
+            start = time.perf_counter()
+            resp = client.get(EXAMPLE)
+            assert_error(resp, 503, "unavailable")
+            assert int(resp.headers["Retry-After"]) > 0
+            assert time.perf_counter() - start < 10  # the pool's timeout, not gunicorn's
+            page = client.get("/p/09506000134352")
+            assert page.status_code == 503 and page.mimetype == "text/html"
+        finally:
+            admin.execute(f'alter database "{name}" allow_connections true')
+    assert client.get(EXAMPLE).status_code == 200
+
+
+def test_a_connection_lost_mid_request_is_a_503_in_each_routes_shape(app, client, monkeypatch):
+    """The server goes away while a request uses its connection: the API answers 503 in its
+    error shape, a page a 503 page; the next request gets a fresh connection."""
+    url = app.config["DATABASE_URL"]
+    if not url:
+        pytest.skip("PostgreSQL only: SQLite has no server connections to lose")
+    from app.storage.postgres import connection
+
+    def dropped_first(method):
+        def call(self, *args, **kwargs):
+            with psycopg.connect(url, autocommit=True) as admin:
+                admin.execute("select pg_terminate_backend(%s)", [self.conn.info.backend_pid])
+            return method(self, *args, **kwargs)
+
+        return call
+
+    for name in ("execute", "query"):
+        monkeypatch.setattr(
+            connection.PgDatabase, name, dropped_first(getattr(connection.PgDatabase, name))
+        )
+    assert_error(client.get(EXAMPLE), 503, "unavailable")
+    page = client.get("/p/09506000134352")
+    assert page.status_code == 503 and page.mimetype == "text/html"
+    assert "Retry-After" in page.headers
+    monkeypatch.undo()
+    assert client.get(EXAMPLE).status_code == 200

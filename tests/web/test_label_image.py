@@ -200,3 +200,19 @@ def test_png_without_a_cjk_font_says_so_and_still_draws(monkeypatch, caplog):
 def test_png_configured_font_must_exist():
     with pytest.raises(FileNotFoundError, match="TANJI_LABEL_FONT"):
         label_image.cjk_font_path("/nonexistent/font.ttc")
+
+
+def test_png_keeps_a_white_margin_inside_its_border():
+    """Nothing drawn touches the frame: a band 6 px wide inside the border (3 px) is white all
+    round, e.g. the bilingual caption under the QR code, wider than the code itself."""
+    image = png(footprint_of(product(GTIN), [certificate("TJS-PCF-2025-0001", GTIN)], TODAY))
+    k, corner = PNG_SCALE, 14  # the rounded corners curve into the band
+    band = [
+        (4 * k, corner * k, 10 * k, (HEIGHT - corner) * k),  # left
+        ((WIDTH - 10) * k, corner * k, (WIDTH - 4) * k, (HEIGHT - corner) * k),  # right
+        (corner * k, 4 * k, (WIDTH - corner) * k, 10 * k),  # top
+        (corner * k, (HEIGHT - 10) * k, (WIDTH - corner) * k, (HEIGHT - 4) * k),  # bottom
+    ]
+    for box in band:
+        colours = {c for _n, c in image.crop(box).convert("RGB").getcolors(100000)}
+        assert all(near(c, "#ffffff") for c in colours), (box, colours)

@@ -10,6 +10,7 @@ holds a greenlet, not the worker (tests/storage/test_postgres.py checks it)."""
 from __future__ import annotations
 
 import re
+import select
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -187,6 +188,18 @@ def _configure(conn: psycopg.Connection) -> None:
     conn.autocommit = True
 
 
+def _check_idle_connection(conn: psycopg.Connection) -> None:
+    """Raises if the server has dropped this idle connection (a restart, a failover, an admin
+    or proxy cutting it), so the pool replaces it instead of handing it to a request to fail
+    on. Cheap on the hot path: an idle connection has nothing to read unless the server sent
+    something (its goodbye, end of file, a notice); only then a round trip checks it."""
+    if conn.closed:
+        raise psycopg.OperationalError("the connection is closed")
+    readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    if readable:
+        ConnectionPool.check_connection(conn)
+
+
 def pool(url: str, *, max_size: int = 10, timeout: float = 5.0) -> ConnectionPool:
     """This process's pool of connections to ``url`` (opened on first use)."""
     found = _pools.get(url)
@@ -200,6 +213,7 @@ def pool(url: str, *, max_size: int = 10, timeout: float = 5.0) -> ConnectionPoo
                     max_size=max_size,
                     timeout=timeout,
                     configure=_configure,
+                    check=_check_idle_connection,
                     open=False,
                     name="tanji",
                 )
@@ -211,6 +225,11 @@ def pool(url: str, *, max_size: int = 10, timeout: float = 5.0) -> ConnectionPoo
 _UNREACHABLE = "The database is unreachable at the moment; retry in a minute."
 
 
+def unreachable() -> Unavailable:
+    """What a request gets when the server cannot be reached, or went away under it."""
+    return Unavailable(_UNREACHABLE, retry_after=30)
+
+
 def checkout(url: str, **options: Any) -> tuple[ConnectionPool, psycopg.Connection]:
     """A connection from this process's pool for ``url``; give it back with ``release``.
     Raises Unavailable when the pool has none free within its timeout or the server is down."""
@@ -218,7 +237,7 @@ def checkout(url: str, **options: Any) -> tuple[ConnectionPool, psycopg.Connecti
         p = pool(url, **options)
         return p, p.getconn()
     except (PoolTimeout, psycopg.OperationalError):
-        raise Unavailable(_UNREACHABLE, retry_after=30) from None
+        raise unreachable() from None
 
 
 def release(p: ConnectionPool, conn: psycopg.Connection) -> None:
