@@ -13,7 +13,10 @@ serves it. Fixtures (one server and one browser per session, so each test costs 
   Every request to a host other than 127.0.0.1/localhost is aborted; the test FAILS (at
   teardown) on any console error, uncaught page error or blocked request. A test that expects
   one says so: ``page_errors.allow(r"status of 404")``. ``open_page(**context_options)``
-  opens more such pages (another locale, ``java_script_enabled=False``, a phone viewport).
+  opens more such pages (another locale, ``java_script_enabled=False``, a phone viewport);
+  ``open_page(camera=True, ...)`` opens one in ``camera_browser``.
+- ``barcode_photo``: a PNG of WATER's EAN-13 barcode, as a shopper would photograph it.
+- ``camera_browser``: a second Chromium whose fake camera films that barcode (one per session).
 - ``axe(page_or_frame)``: runs axe-core in the page and in each of its frames; fails on
   any serious or critical violation.
 - ``screenshot(page, name)``: saves build/screenshots/<name>-390x844.png and -1280x800.png
@@ -25,6 +28,7 @@ No Chromium (a user's clone, not root): the tests are skipped saying so; with CI
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import signal
@@ -46,9 +50,12 @@ from app import create_app
 from app.db import close_thread_connections
 from bench.abuse import free_port
 from fixtures.certificates import rows
+from tests import imaging
 from tests.conftest import ROOT, app_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
+#: The product the barcode photo and the fake camera show (a valid certificate).
+WATER = "09506000134352"
 #: Headless, and quiet: without the background-networking flags Chromium keeps calling home.
 CHROMIUM_ARGS = [
     "--no-sandbox",  # we run as root in CI
@@ -225,6 +232,45 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def barcode_photo(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("photos") / "water.png"
+    path.write_bytes(imaging.to_bytes(imaging.pad(imaging.linear_image("ean13", WATER[1:13]))))
+    return path
+
+
+def camera_video(path, photo: bytes, size=(640, 480), frames: int = 5) -> None:
+    """A Y4M video (what Chromium's fake camera plays) of the barcode photo, centred on grey."""
+    width, height = size
+    picture = imaging.Image.new("L", size, 200)
+    barcode = imaging.Image.open(io.BytesIO(photo)).convert("L")
+    barcode.thumbnail((width - 40, height - 40))
+    picture.paste(barcode, ((width - barcode.width) // 2, (height - barcode.height) // 2))
+    chroma = bytes([128]) * (width // 2 * height // 2 * 2)
+    with open(path, "wb") as f:
+        f.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            f.write(b"FRAME\n" + picture.tobytes() + chroma)
+
+
+@pytest.fixture(scope="session")
+def camera_browser(browser, barcode_photo, tmp_path_factory):
+    """Chromium whose camera (its fake device) plays a video of the barcode photo."""
+    video = tmp_path_factory.mktemp("camera") / "camera.y4m"
+    camera_video(video, barcode_photo.read_bytes())
+    camera = browser.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    yield camera
+    camera.close()
+
+
 @dataclass
 class PageErrors:
     """What went wrong in the page: console errors, uncaught errors, blocked requests."""
@@ -258,12 +304,13 @@ def _block_the_network(errors: PageErrors):
 
 
 @pytest.fixture
-def open_page(browser, live_server, page_errors):
+def open_page(request, browser, live_server, page_errors):
     """Opens a page in a fresh context (keyword arguments: Playwright context options, e.g.
-    ``java_script_enabled=False``), network blocked and errors watched like ``page``'s."""
+    ``java_script_enabled=False``), network blocked and errors watched like ``page``'s.
+    ``camera=True``: in ``camera_browser``, whose camera films the barcode."""
     contexts = []
 
-    def open_(**options):
+    def open_(camera: bool = False, **options):
         options = {
             "base_url": live_server.url,
             "locale": "zh-CN",  # Accept-Language of a shopper in China (the default language)
@@ -271,7 +318,8 @@ def open_page(browser, live_server, page_errors):
             "service_workers": "block",  # every request goes through the route below
             **options,
         }
-        context = browser.new_context(**options)
+        chromium = request.getfixturevalue("camera_browser") if camera else browser
+        context = chromium.new_context(**options)
         contexts.append(context)
         context.route("**/*", _block_the_network(page_errors))
         page = context.new_page()

@@ -9,7 +9,10 @@ import json
 import sqlite3
 import urllib.request
 
-WATER = "09506000134352"  # a valid certificate: the purchase counts
+from playwright.sync_api import expect
+
+from tests import imaging
+from tests.browser.conftest import WATER  # a valid certificate: the purchase counts
 
 
 def api_estimate(live_server, body: dict) -> dict:
@@ -145,5 +148,90 @@ def test_the_estimate_works_without_javascript_on_a_phone(open_page):
     assert page.locator("#chart-by-line svg").is_visible()
     # the browser-only option says it needs JavaScript; its buttons stay hidden
     assert not page.locator("[data-keep-local]").is_visible()
+    assert page.locator("[data-scan-row]").count() == 3
+    assert not page.locator("[data-scan-row]").first.is_visible()  # scanning needs JavaScript
+    assert not page.locator("[data-scan-status]").is_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, width  # nothing wider than the phone
+
+
+# -- scanning a purchase code (estimate.js with scanner.js, as on the home page) -------------
+def code_field(page, row: int):
+    return page.locator(f"[name='purchases[{row}].code']")
+
+
+def scan_photo_into(page, row: int, photo) -> None:
+    page.locator(f".purchase-row[data-row='{row}'] input[type=file]").set_input_files(str(photo))
+
+
+def test_scan_a_purchase_photo_on_the_phone(page, barcode_photo, axe, screenshot):
+    """The row's photo input: read in the page by zxing-wasm (the photo is never sent), the
+    code lands in that row, or the next empty one, or a new row; Estimate counts it."""
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto("/estimate?lang=en")
+    assert page.locator("[data-row='0'] [data-scan-row]").is_visible()
+    axe(page)
+    status = page.locator("[data-scan-status]")
+    scan_photo_into(page, 0, barcode_photo)
+    expect(code_field(page, 0)).to_have_value(WATER[1:])  # the EAN-13 as read
+    expect(status).to_have_text(f"Code 1: {WATER[1:]} filled in. Press Estimate to count it.")
+    # a row that has a code keeps it: the next empty row gets the new one...
+    scan_photo_into(page, 0, barcode_photo)
+    expect(code_field(page, 1)).to_have_value(WATER[1:])
+    assert code_field(page, 0).input_value() == WATER[1:]
+    # ...and with no empty row left, a new row
+    code_field(page, 2).fill("TJS-PCF-2025-0028")
+    scan_photo_into(page, 2, barcode_photo)
+    expect(code_field(page, 3)).to_have_value(WATER[1:])
+    assert page.locator("[name='purchases[3].quantity']").input_value() == "1"
+    expect(status).to_contain_text("Code 4:")
+    screenshot(page, "estimate-scanned")
+    assert not any("/v1/scans" in url or url.endswith("/scan") for url in requests)
+    assert any(url.endswith("/zxing_reader.wasm") for url in requests)
+
+    page.fill("[name='household_size']", "2")
+    page.locator("button.primary").click()
+    page.wait_for_selector("#result")
+    purchases = page.locator("li.line[data-field^='purchases']")
+    assert purchases.count() == 4  # three scans of the water and its certificate, typed
+    assert page.locator(".not-counted li").count() == 0
+
+
+def test_scan_a_purchase_with_the_camera(open_page):
+    page = open_page(camera=True, locale="en", permissions=["camera"])
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto("/estimate?lang=en")
+    assert page.locator("[data-privacy-live]").is_visible()
+    page.locator("[data-row='1'] [data-scan-row]").click()
+    expect(code_field(page, 1)).not_to_have_value("")
+    assert code_field(page, 1).input_value() in (WATER, WATER[1:])
+    assert code_field(page, 0).input_value() == ""
+    expect(page.locator("[data-scanner]")).to_be_hidden()  # the camera stopped
+    assert not any("/v1/scans" in url for url in requests)
+
+
+def test_a_photo_the_phone_cannot_read_goes_to_the_server(page, page_errors, tmp_path):
+    """No code found on the phone: POST /v1/scans reads it; nothing there either, or a refusal,
+    is said in the page's language, and no code is filled in."""
+    blank = tmp_path / "blank.png"
+    imaging.Image.new("L", (320, 200), 255).save(blank)
+    page.goto("/estimate")  # zh-CN
+    status = page.locator("[data-scan-status]")
+    with page.expect_response(lambda r: "/v1/scans" in r.url) as scanned:
+        scan_photo_into(page, 0, blank)
+    assert scanned.value.status == 200 and scanned.value.request.method == "POST"
+    assert "lang=zh-CN" in scanned.value.url
+    expect(status).to_contain_text("未识别到条码或二维码")  # the server's hint, in the page's language
+    assert code_field(page, 0).input_value() == ""
+
+    # the server refuses (rate limited): the page says to wait
+    page_errors.allow(r"status of 429")
+    page.route(
+        "**/v1/scans*",
+        lambda route: route.fulfill(status=429, json={"code": 429, "status": "Too Many Requests"}),
+    )
+    scan_photo_into(page, 0, blank)
+    expect(status).to_contain_text("一分钟")
+    assert code_field(page, 0).input_value() == ""

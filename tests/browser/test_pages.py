@@ -4,22 +4,9 @@ language, the error page; axe and screenshots of each, no console errors."""
 
 from __future__ import annotations
 
-import io
 import re
 
-import pytest
-
-from tests import imaging
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-
-WATER = "09506000134352"
-
-
-@pytest.fixture(scope="module")
-def barcode_photo(tmp_path_factory):
-    path = tmp_path_factory.mktemp("photos") / "water.png"
-    path.write_bytes(imaging.to_bytes(imaging.pad(imaging.linear_image("ean13", WATER[1:13]))))
-    return path
+from tests.browser.conftest import WATER
 
 
 def see_the_label(page, gtin: str = WATER) -> str:
@@ -107,45 +94,13 @@ def test_phone_layout_has_no_horizontal_scroll(open_page):
         assert overflow <= 0, (path, overflow)
 
 
-def camera_video(path, photo: bytes, size=(640, 480), frames: int = 5) -> None:
-    """A Y4M video (what Chromium's fake camera plays) of the barcode photo, centred on grey."""
-    width, height = size
-    picture = imaging.Image.new("L", size, 200)
-    barcode = imaging.Image.open(io.BytesIO(photo)).convert("L")
-    barcode.thumbnail((width - 40, height - 40))
-    picture.paste(barcode, ((width - barcode.width) // 2, (height - barcode.height) // 2))
-    chroma = bytes([128]) * (width // 2 * height // 2 * 2)
-    with open(path, "wb") as f:
-        f.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(frames):
-            f.write(b"FRAME\n" + picture.tobytes() + chroma)
-
-
-def test_live_camera_reads_the_barcode_on_the_phone(browser, live_server, barcode_photo, tmp_path):
+def test_live_camera_reads_the_barcode_on_the_phone(open_page):
     """The camera button: frames decoded in the page (BarcodeDetector or zxing-wasm), nothing
     uploaded. Chromium's fake camera plays a video of the barcode."""
-    video = tmp_path / "camera.y4m"
-    camera_video(video, barcode_photo.read_bytes())
-    camera = browser.browser_type.launch(
-        executable_path=str(CHROMIUM),
-        headless=True,
-        args=[
-            *CHROMIUM_ARGS,
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}",
-        ],
-    )
-    try:
-        context = camera.new_context(base_url=live_server.url, locale="en", permissions=["camera"])
-        page = context.new_page()
-        errors, requests = [], []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("request", lambda request: requests.append(request.url))
-        page.goto("/?lang=en")
-        page.get_by_role("button", name="Scan with the camera").click()
-        assert "0.0924 kg CO2e per item (550 mL)" in see_the_label(page)
-        assert not any(url.endswith("/scan") for url in requests)
-        assert errors == []
-    finally:
-        camera.close()
+    page = open_page(camera=True, locale="en", permissions=["camera"])
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto("/?lang=en")
+    page.get_by_role("button", name="Scan with the camera").click()
+    assert "0.0924 kg CO2e per item (550 mL)" in see_the_label(page)
+    assert not any(url.endswith("/scan") for url in requests)
