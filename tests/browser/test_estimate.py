@@ -223,7 +223,8 @@ def test_a_photo_the_phone_cannot_read_goes_to_the_server(page, page_errors, tmp
         scan_photo_into(page, 0, blank)
     assert scanned.value.status == 200 and scanned.value.request.method == "POST"
     assert "lang=zh-CN" in scanned.value.url
-    expect(status).to_contain_text("未识别到条码或二维码")  # the server's hint, in the page's language
+    # the server's hint, in the page's language
+    expect(status).to_contain_text("未识别到条码或二维码")
     assert code_field(page, 0).input_value() == ""
 
     # the server refuses (rate limited): the page says to wait

@@ -269,6 +269,29 @@ def test_errors_are_pages_never_json(client):
 
 
 # -- purchase rows without JavaScript ------------------------------------------------------------
+def test_each_purchase_row_can_be_scanned_with_javascript_only(client):
+    """estimate.js (a module, with scanner.js) shows each row's Scan button; the photo input
+    has no name, so it is never part of the form; zxing-wasm comes from this app."""
+    resp = client.get("/estimate?lang=en")
+    html = resp.get_data(as_text=True)
+    rows = html.split('<div class="purchase-row')[1:]
+    assert len(rows) == 3
+    for n, row in enumerate(rows):
+        button = re.search(r"<button[^>]*data-scan-row[^>]*>", row).group(0)
+        assert " hidden" in button and "js-only" in button
+        assert f'aria-describedby="f-purchases-{n}-code-label"' in button
+        photo = re.search(r"<input[^>]*data-scan-photo[^>]*>", row).group(0)
+        assert 'accept="image/*" capture="environment"' in photo and "name=" not in photo
+    assert re.search(
+        r'<script type="module" src="/static/estimate.js" '
+        r'data-wasm="/vendor/zxing-wasm/dist/reader/zxing_reader.wasm"',
+        html,
+    )
+    assert "connect-src 'self'" in resp.headers["Content-Security-Policy"]
+    # the photo goes to Tanji only when the phone cannot read it, and the page says so
+    assert "otherwise it is sent to Tanji, read, and not kept" in html
+
+
 def test_add_a_purchase_row_and_check_the_codes(client):
     page = page_of(post(client, action="add_row"))
     assert "purchases[3].code" in page.inputs and "purchases[4].code" not in page.inputs

@@ -69,7 +69,16 @@ def test_home_offers_scan_photo_and_code_box_without_inline_script(client):
     assert "form-action 'self'" in csp and "frame-ancestors 'none'" in csp
 
 
-@pytest.mark.parametrize("path", ["/static/tanji.css", "/static/scan.js", "/static/favicon.svg"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/tanji.css",
+        "/static/scan.js",
+        "/static/scanner.js",
+        "/static/estimate.js",
+        "/static/favicon.svg",
+    ],
+)
 def test_assets_are_served(client, path):
     with client.get(path) as resp:
         assert resp.status_code == 200 and resp.data
