@@ -236,3 +236,33 @@ def test_a_photo_the_phone_cannot_read_goes_to_the_server(page, page_errors, tmp
     scan_photo_into(page, 0, blank)
     expect(status).to_contain_text("一分钟")
     assert code_field(page, 0).input_value() == ""
+
+
+def test_rows_added_from_a_row_with_errors_carry_no_dangling_references(page, page_errors):
+    """Rows the page adds (restoring a kept form, a scan) are copies of the last row: the
+    copy's error messages are dropped, and so are the references to them and autofocus."""
+    page_errors.allow(r"status of 422")
+    page.goto("/estimate?lang=en")
+    last = page.locator(".purchase-row").count() - 1
+    page.fill(f"[name='purchases[{last}].code']", WATER)
+    page.fill(f"[name='purchases[{last}].quantity']", "many")
+    page.locator("button.primary").click()
+    page.wait_for_selector("#error-summary")
+    quantity = page.locator(f"[name='purchases[{last}].quantity']")
+    assert quantity.get_attribute("aria-describedby")  # the error describes the field
+    kept = {"purchases[0].code": WATER, f"purchases[{last + 2}].code": WATER}
+    page.evaluate(
+        "values => localStorage.setItem('tanji.estimate.v1', JSON.stringify("
+        "{version: 1, saved_at: new Date().toISOString(), values}))",
+        kept,
+    )
+    page.reload()
+    page.locator("[data-restore-local]").click()
+    expect(page.locator(f"[name='purchases[{last + 2}].code']")).to_have_value(WATER)
+    dangling = page.evaluate(
+        """() => [...document.querySelectorAll('.purchase-row [aria-describedby]')]
+              .flatMap(el => el.getAttribute('aria-describedby').split(/\\s+/)
+                .filter(id => !document.getElementById(id)).map(id => el.name + ' -> ' + id))"""
+    )
+    assert dangling == []
+    assert page.locator(".purchase-row [autofocus]").count() <= 1

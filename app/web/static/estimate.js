@@ -49,7 +49,14 @@ function addRows(count) {
       });
     });
     $all(".field-error, .checked", row).forEach(function (el) { el.parentNode.removeChild(el); });
-    $all("input", row).forEach(function (el) { el.removeAttribute("aria-invalid"); el.value = /quantity/.test(el.name) ? "1" : ""; });
+    $all("input", row).forEach(function (el) { el.removeAttribute("aria-invalid"); el.removeAttribute("autofocus"); el.value = /quantity/.test(el.name) ? "1" : ""; });
+    // Descriptions of the copied row's errors went with them: keep only ids that still exist.
+    $all("[aria-describedby]", row).forEach(function (el) {
+      var kept = el.getAttribute("aria-describedby").split(/\s+/).filter(function (id) {
+        return id && (row.querySelector('[id="' + id.replace(/"/g, "") + '"]') || document.getElementById(id));
+      });
+      if (kept.length) { el.setAttribute("aria-describedby", kept.join(" ")); } else { el.removeAttribute("aria-describedby"); }
+    });
     var label = $("label", row);
     if (label) { label.textContent = label.textContent.replace(/\d+/, String(n + 1)); }
     last.parentNode.insertBefore(row, last.nextSibling);
