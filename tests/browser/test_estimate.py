@@ -238,6 +238,25 @@ def test_a_photo_the_phone_cannot_read_goes_to_the_server(page, page_errors, tmp
     assert code_field(page, 0).input_value() == ""
 
 
+def test_a_code_only_the_server_reads_fills_the_row(page, barcode_photo):
+    """The phone reads nothing (here its reader module fails to read): the photo goes to
+    POST /v1/scans, and the code the server read fills the row."""
+    page.route(
+        "**/vendor/zxing-wasm/**/index.js",
+        lambda route: route.fulfill(
+            content_type="text/javascript",
+            body="export function prepareZXingModule() {}\n"
+            "export async function readBarcodes() { throw new Error('cannot read here'); }\n",
+        ),
+    )
+    page.goto("/estimate?lang=en")
+    with page.expect_response(lambda r: "/v1/scans" in r.url) as scanned:
+        scan_photo_into(page, 0, barcode_photo)
+    assert scanned.value.status == 200
+    expect(code_field(page, 0)).to_have_value(WATER)  # as the server reads it: GTIN-14
+    expect(page.locator("[data-scan-status]")).to_contain_text(f"{WATER} filled in")
+
+
 def test_rows_added_from_a_row_with_errors_carry_no_dangling_references(page, page_errors):
     """Rows the page adds (restoring a kept form, a scan) are copies of the last row: the
     copy's error messages are dropped, and so are the references to them and autofocus."""
